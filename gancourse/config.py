@@ -1,0 +1,84 @@
+"""Seeds, devices and the one knob that sets how much every notebook trains.
+
+The budget is read from the environment variable ``GANCOURSE_BUDGET``:
+
+- ``smoke``: a few seconds per notebook, used by CI; every notebook's asserts hold here.
+- ``default``: a student's CPU (a few minutes per notebook on 2 cores).
+- ``full``: the real thing, meant for a GPU.
+
+When the variable is unset, the budget is ``full`` if a CUDA GPU is present and ``default`` otherwise.
+Notebooks ask for sizes with :func:`pick`::
+
+    steps = gc.pick(smoke=300, default=3000, full=20000)
+"""
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+BUDGETS = ("smoke", "default", "full")
+BUDGET_ENV = "GANCOURSE_BUDGET"
+DEVICE_ENV = "GANCOURSE_DEVICE"
+
+
+def budget() -> str:
+    """The current budget name: ``smoke``, ``default`` or ``full`` (read from ``GANCOURSE_BUDGET`` each call)."""
+    value = os.environ.get(BUDGET_ENV, "").strip().lower()
+    if not value:
+        return "full" if torch.cuda.is_available() else "default"
+    if value not in BUDGETS:
+        raise ValueError(f"{BUDGET_ENV}={value!r} is not a budget; use one of {', '.join(BUDGETS)}")
+    return value
+
+
+def pick(smoke, default, full=None):
+    """Return the value that belongs to the current budget; ``full`` falls back to ``default`` when omitted."""
+    name = budget()
+    if name == "smoke":
+        return smoke
+    if name == "full" and full is not None:
+        return full
+    return default
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python, NumPy and torch (CPU and CUDA), make cuDNN deterministic, and return a seeded CPU generator."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2**32:
+        raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+    return torch.Generator().manual_seed(seed)
+
+
+def device(prefer: str | None = None) -> torch.device:
+    """The best available device: CUDA, then Apple's MPS, then CPU.
+
+    ``prefer`` (or the environment variable ``GANCOURSE_DEVICE``) forces one of ``cpu``, ``cuda``, ``mps``.
+    """
+    prefer = prefer or os.environ.get(DEVICE_ENV) or None
+    if prefer is not None:
+        kind = torch.device(prefer).type
+        if kind not in ("cpu", "cuda", "mps"):
+            raise ValueError(f"device {prefer!r} is not supported; use cpu, cuda or mps")
+        if kind == "cuda" and not torch.cuda.is_available():
+            raise ValueError("device 'cuda' was asked for but no CUDA GPU is available")
+        if kind == "mps" and not _mps_available():
+            raise ValueError("device 'mps' was asked for but MPS is not available")
+        return torch.device(prefer)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if _mps_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())

@@ -1,0 +1,167 @@
+"""The figures the lessons draw. Every function takes an optional ``ax`` and returns it."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from .trainers.base import Callback
+
+__all__ = [
+    "plot_densities_1d", "plot_samples_2d", "plot_d_heatmap_2d", "plot_history", "plot_grad_norms", "LivePlot",
+]
+
+REAL, FAKE, DISC, OPT = "#1f77b4", "#d62728", "#2ca02c", "#000000"
+
+
+def _np(a):
+    if isinstance(a, torch.Tensor):
+        return a.detach().cpu().double().numpy()
+    return np.asarray(a, dtype=float)
+
+
+def _ax(ax, figsize=(6, 4)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def plot_densities_1d(x, p_data, p_g=None, d=None, d_star=None, ax=None, title=None):
+    """p_data and p_g on the left axis; D(x) and D*(x) (probabilities in [0, 1]) on a twin right axis."""
+    ax = _ax(ax)
+    x = _np(x)
+    ax.fill_between(x, _np(p_data), color=REAL, alpha=0.3, label="p_data")
+    if p_g is not None:
+        ax.fill_between(x, _np(p_g), color=FAKE, alpha=0.3, label="p_g")
+    ax.set_xlabel("x")
+    ax.set_ylabel("density")
+    handles, labels = ax.get_legend_handles_labels()
+    if d is not None or d_star is not None:
+        ax2 = ax.twinx()
+        if d_star is not None:
+            ax2.plot(x, _np(d_star), color=OPT, ls="--", lw=2, label="D* = p_data/(p_data+p_g)")
+        if d is not None:
+            ax2.plot(x, _np(d), color=DISC, lw=2, label="D (trained)")
+        ax2.set_ylim(-0.02, 1.02)
+        ax2.set_ylabel("D(x)")
+        h2, l2 = ax2.get_legend_handles_labels()
+        handles, labels = handles + h2, labels + l2
+    ax.legend(handles, labels, loc="upper left", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_samples_2d(real=None, fake=None, centers=None, ax=None, lim=None, title=None, s=4):
+    """Real samples (blue), generated samples (red) and mode centres (black crosses) in the plane."""
+    ax = _ax(ax, (4.5, 4.5))
+    if real is not None:
+        r = _np(real)
+        ax.scatter(r[:, 0], r[:, 1], s=s, c=REAL, alpha=0.4, label="real")
+    if fake is not None:
+        f = _np(fake)
+        ax.scatter(f[:, 0], f[:, 1], s=s, c=FAKE, alpha=0.4, label="generated")
+    if centers is not None:
+        c = _np(centers)
+        ax.scatter(c[:, 0], c[:, 1], marker="x", c=OPT, s=30, label="modes")
+    if lim is not None:
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", fontsize=8, markerscale=2)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+@torch.no_grad()
+def plot_d_heatmap_2d(D, lim: float, ax=None, n: int = 100, title=None):
+    """D(x) = sigmoid(logit) on an n x n grid of [-lim, lim]^2 as a heatmap (green: real, purple: fake)."""
+    ax = _ax(ax, (4.5, 4.5))
+    axis = torch.linspace(-lim, lim, n)
+    xs, ys = torch.meshgrid(axis, axis, indexing="xy")
+    pts = torch.stack([xs.flatten(), ys.flatten()], 1)
+    param = next(D.parameters())
+    was_training = D.training
+    D.eval()
+    prob = torch.sigmoid(D(pts.to(param.device)).float()).cpu().reshape(n, n)
+    D.train(was_training)
+    im = ax.imshow(prob.numpy(), origin="lower", extent=(-lim, lim, -lim, lim), cmap="PRGn", vmin=0, vmax=1)
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, label="D(x)")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _smooth(y, window):
+    if window <= 1 or len(y) < window:
+        return np.asarray(y)
+    kernel = np.ones(window) / window
+    return np.convolve(y, kernel, mode="valid")
+
+
+def plot_history(history, keys=("loss_D", "loss_G"), ax=None, smooth: int = 1, title=None, logy=False):
+    """Curves of logged values against the step, optionally smoothed by a moving average of ``smooth`` steps."""
+    ax = _ax(ax)
+    steps = np.asarray(history["step"])
+    for key in keys:
+        if key not in history:
+            raise ValueError(f"history has no {key!r}; it has {', '.join(k for k in history if k != 'step')}")
+        y = _smooth(history[key], smooth)
+        ax.plot(steps[len(steps) - len(y):], y, label=key)
+    ax.set_xlabel("step")
+    if logy:
+        ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_grad_norms(strengths, norms: dict, ax=None, xlabel="D strength", title=None):
+    """G's gradient norm (log scale) against D's strength, one curve per G loss."""
+    ax = _ax(ax)
+    x = _np(strengths)
+    for name, y in norms.items():
+        ax.plot(x, _np(y), marker="o", label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("||dL_G/dθ_G||")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+class LivePlot(Callback):
+    """Redraw a figure in place while ``fit`` runs: ``draw(trainer, fig)`` is called every ``every`` steps.
+
+    In a notebook the figure is shown once and updated through its display handle; elsewhere it only redraws.
+    """
+
+    def __init__(self, draw, every: int = 100, figsize=(9, 3.5), ncols: int = 2):
+        if every < 1:
+            raise ValueError(f"every must be >= 1, got {every}")
+        self.draw, self.every = draw, every
+        self.fig, self.axes = plt.subplots(1, ncols, figsize=figsize)
+        plt.close(self.fig)  # shown through the display handle, not again at the end of the cell
+        self._handle = None
+
+    def _show(self):
+        try:
+            from IPython.display import display
+        except ImportError:
+            return
+        if self._handle is None:
+            self._handle = display(self.fig, display_id=True)
+        else:
+            self._handle.update(self.fig)
+
+    def on_step(self, trainer, logs):
+        for ax in np.atleast_1d(self.axes):
+            ax.clear()
+        self.draw(trainer, self.fig)
+        self._show()
+
+    def on_fit_end(self, trainer):
+        self.on_step(trainer, {})

@@ -1,0 +1,10 @@
+"""Trainers: one contract (``step`` returns floats, ``fit`` with callbacks, exact checkpoints) for every GAN."""
+from .base import (
+    Callback, Checkpoint, History, Trainer, TrainingDiverged, adam, atomic_save, load_state, make_sampler,
+)
+from .gan import GANTrainer, grad_norm
+
+__all__ = [
+    "Callback", "Checkpoint", "History", "Trainer", "TrainingDiverged", "adam", "atomic_save", "load_state",
+    "make_sampler", "GANTrainer", "grad_norm",
+]
