@@ -94,15 +94,16 @@ def adam(params, lr: float, betas=(0.5, 0.999), device: torch.device | None = No
 def make_sampler(data, batch_size: int | None, generator: torch.Generator, device: torch.device) -> Callable:
     """Turn ``data`` into a zero-argument function that returns the next batch on ``device``.
 
-    ``data`` may be a toy distribution (anything with ``sample(n, generator)``), a tensor or a tuple of
-    tensors of equal length (minibatches drawn with replacement, so no epoch state is needed to resume),
-    or any iterable of batches (cycled; not resumable bit-for-bit).
+    ``data`` may be a toy distribution (anything with ``sample(n, generator)``), a tensor or a *tuple* of
+    tensors of equal length such as ``(images, labels)`` (minibatches drawn with replacement, so no epoch
+    state is needed to resume), or any other iterable of batches, e.g. a list or a DataLoader (cycled;
+    not resumable bit-for-bit).
     """
     if hasattr(data, "sample"):
         _need_batch_size(batch_size)
         return lambda: data.sample(batch_size, generator=generator).to(device, non_blocking=True)
     if isinstance(data, torch.Tensor) or (
-        isinstance(data, (tuple, list)) and data and all(isinstance(t, torch.Tensor) for t in data)
+        isinstance(data, tuple) and data and all(isinstance(t, torch.Tensor) for t in data)
     ):
         tensors = (data,) if isinstance(data, torch.Tensor) else tuple(data)
         n = len(tensors[0])

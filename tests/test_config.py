@@ -1,0 +1,85 @@
+import random
+
+import numpy as np
+import pytest
+import torch
+
+import gancourse as gc
+
+
+def test_budget_reads_environment_each_call(monkeypatch):
+    for name in ("smoke", "default", "full"):
+        monkeypatch.setenv("GANCOURSE_BUDGET", name)
+        assert gc.budget() == name
+    monkeypatch.setenv("GANCOURSE_BUDGET", " SMOKE ")
+    assert gc.budget() == "smoke"
+
+
+def test_budget_unset_depends_on_cuda(monkeypatch):
+    monkeypatch.delenv("GANCOURSE_BUDGET", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert gc.budget() == "default"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert gc.budget() == "full"
+
+
+def test_bad_budget_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("GANCOURSE_BUDGET", "huge")
+    with pytest.raises(ValueError, match="smoke, default, full"):
+        gc.budget()
+
+
+def test_pick(monkeypatch):
+    monkeypatch.setenv("GANCOURSE_BUDGET", "smoke")
+    assert gc.pick(1, 2, 3) == 1
+    monkeypatch.setenv("GANCOURSE_BUDGET", "default")
+    assert gc.pick(1, 2, 3) == 2
+    monkeypatch.setenv("GANCOURSE_BUDGET", "full")
+    assert gc.pick(1, 2, 3) == 3
+    assert gc.pick(1, 2) == 2  # full falls back to default
+
+
+def test_seed_everything_repeats_every_generator():
+    def draw():
+        return random.random(), float(np.random.rand()), float(torch.rand(()))
+
+    gc.seed_everything(123)
+    first = draw()
+    gen = gc.seed_everything(123)
+    assert draw() == first
+    assert torch.equal(torch.rand(3, generator=gen), torch.rand(3, generator=torch.Generator().manual_seed(123)))
+
+
+def test_seed_everything_sets_the_real_cudnn_flags():
+    torch.backends.cudnn.deterministic = False
+    torch.backends.cudnn.benchmark = True
+    gc.seed_everything(0)
+    assert torch.backends.cudnn.deterministic is True
+    assert torch.backends.cudnn.benchmark is False
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 1.5, "0", True])
+def test_seed_everything_rejects_bad_seeds(seed):
+    with pytest.raises(ValueError, match="seed"):
+        gc.seed_everything(seed)
+
+
+def test_device_prefers_cuda_then_mps_then_cpu(monkeypatch):
+    monkeypatch.delenv("GANCOURSE_DEVICE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(gc.config, "_mps_available", lambda: False)
+    assert gc.device() == torch.device("cpu")
+    monkeypatch.setattr(gc.config, "_mps_available", lambda: True)
+    assert gc.device() == torch.device("mps")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert gc.device() == torch.device("cuda")
+
+
+def test_device_override(monkeypatch):
+    monkeypatch.setenv("GANCOURSE_DEVICE", "cpu")
+    assert gc.device() == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        gc.device("cuda")
+    with pytest.raises(ValueError, match="not supported"):
+        gc.device("meta")
