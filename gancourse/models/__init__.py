@@ -1,4 +1,6 @@
 """Generators and discriminators (all discriminators return logits)."""
+from . import style
 from .mlp import MLP, MLPDiscriminator, MLPGenerator
+from .style import MappingNetwork, ModulatedConv2d, StyleGenerator
 
-__all__ = ["MLP", "MLPDiscriminator", "MLPGenerator"]
+__all__ = ["MLP", "MLPDiscriminator", "MLPGenerator", "style", "MappingNetwork", "ModulatedConv2d", "StyleGenerator"]
