@@ -4,14 +4,14 @@
     gc.seed_everything(0)
     steps = gc.pick(smoke=200, default=3000, full=20000)   # set by GANCOURSE_BUDGET
 """
-from . import data, losses, models, plots, theory, trainers
+from . import checks, data, losses, models, plots, theory, trainers
 from .config import BUDGETS, budget, device, pick, seed_everything
 from .trainers import Callback, Checkpoint, GANTrainer, Trainer, TrainingDiverged
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "data", "losses", "models", "plots", "theory", "trainers",
+    "checks", "data", "losses", "models", "plots", "theory", "trainers",
     "BUDGETS", "budget", "device", "pick", "seed_everything",
     "Callback", "Checkpoint", "GANTrainer", "Trainer", "TrainingDiverged",
 ]
