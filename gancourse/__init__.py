@@ -11,7 +11,7 @@ from .trainers import Callback, Checkpoint, GANTrainer, Trainer, TrainingDiverge
 __version__ = "0.1.0"
 
 __all__ = [
-    "checks", "data", "losses", "models", "plots", "theory", "trainers",
+    "checks", "data", "losses", "models", "plots", "theory", "trainers", "saturation",
     "BUDGETS", "budget", "device", "pick", "seed_everything",
     "Callback", "Checkpoint", "GANTrainer", "Trainer", "TrainingDiverged",
 ]
