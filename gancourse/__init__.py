@@ -5,6 +5,7 @@
     steps = gc.pick(smoke=200, default=3000, full=20000)   # set by GANCOURSE_BUDGET
 """
 from . import checks, data, losses, models, plots, theory, trainers
+from . import saturation
 from .config import BUDGETS, budget, device, pick, seed_everything
 from .trainers import Callback, Checkpoint, GANTrainer, Trainer, TrainingDiverged
 
