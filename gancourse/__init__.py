@@ -6,6 +6,7 @@
 """
 from . import checks, data, losses, models, plots, theory, trainers
 from . import saturation
+from . import classifiers, images
 from .config import BUDGETS, budget, device, pick, seed_everything
 from .trainers import Callback, Checkpoint, GANTrainer, Trainer, TrainingDiverged
 
@@ -16,3 +17,4 @@ __all__ = [
     "BUDGETS", "budget", "device", "pick", "seed_everything",
     "Callback", "Checkpoint", "GANTrainer", "Trainer", "TrainingDiverged",
 ]
+__all__ += ["classifiers", "images"]

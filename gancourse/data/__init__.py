@@ -1,5 +1,8 @@
 """Data: toy distributions (offline), and image sets in later lessons."""
 from . import toy
+from . import digits, download
+from .digits import load_digits
 from .toy import GaussianMixture, Mixture1D, Spiral, ToyDistribution, TwoMoons, grid, ring
 
 __all__ = ["toy", "GaussianMixture", "Mixture1D", "Spiral", "ToyDistribution", "TwoMoons", "grid", "ring"]
+__all__ += ["digits", "download", "load_digits"]

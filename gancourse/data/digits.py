@@ -1,0 +1,62 @@
+"""The handwritten digits that ship with scikit-learn: the course's offline image set.
+
+1,797 grey images of 8x8 pixels (values 0..16, ink bright), 10 classes, about 180 per class. They are
+upsampled to the size a DCGAN wants (a power of two such as 16 or 32) and scaled to [-1, 1]::
+
+    images, labels = gc.data.load_digits(size=16)   # (1797, 1, 16, 16) float32 in [-1, 1], (1797,) int64
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..images import RESIZE_MODES, resize, to_signed
+
+__all__ = ["load_digits", "train_test_split"]
+
+
+def load_digits(size: int = 16, mode: str = "bilinear", classes=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """scikit-learn's 8x8 digits, resized to ``size`` x ``size``.
+
+    Args:
+        size: output side in pixels (>= 8; 8 keeps the originals).
+        mode: ``bilinear`` (smooth strokes) or ``nearest`` (blocky, exact pixel copies); see
+            :func:`gancourse.images.resize`.
+        classes: optional iterable of digits to keep, e.g. ``[0, 1]``.
+
+    Returns:
+        ``(images, labels)``: float32 (N, 1, size, size) in [-1, 1] (-1 = background, 1 = full ink) and
+        int64 (N,) labels in 0..9.
+    """
+    from sklearn.datasets import load_digits as _sk_load_digits
+
+    if isinstance(size, bool) or int(size) != size or size < 8:
+        raise ValueError(f"size must be an integer >= 8 (the digits are 8x8), got {size!r}")
+    if mode not in RESIZE_MODES:
+        raise ValueError(f"unknown resize mode {mode!r}; choose from {', '.join(RESIZE_MODES)}")
+    bunch = _sk_load_digits()
+    x = torch.from_numpy(bunch.images.astype(np.float32) / 16.0)[:, None]  # (N, 1, 8, 8) in [0, 1]
+    y = torch.from_numpy(bunch.target.astype(np.int64))
+    if classes is not None:
+        keep = sorted({int(c) for c in classes})
+        if not keep or any(not 0 <= c <= 9 for c in keep):
+            raise ValueError(f"classes must be a non-empty set of digits 0..9, got {classes!r}")
+        mask = torch.isin(y, torch.tensor(keep))
+        x, y = x[mask], y[mask]
+    x = resize(x, int(size), mode=mode).clamp(0, 1)
+    return to_signed(x).contiguous(), y
+
+
+def train_test_split(images: torch.Tensor, labels: torch.Tensor, test_fraction: float = 0.2, seed: int = 0):
+    """Split into (train_images, train_labels, test_images, test_labels), stratified by label, reproducibly."""
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+    if len(images) != len(labels):
+        raise ValueError(f"images and labels differ in length: {len(images)} vs {len(labels)}")
+    gen = torch.Generator().manual_seed(seed)
+    test = torch.zeros(len(labels), dtype=torch.bool)
+    for c in torch.unique(labels):
+        idx = torch.nonzero(labels == c).flatten()
+        idx = idx[torch.randperm(len(idx), generator=gen)]
+        test[idx[: max(1, round(test_fraction * len(idx)))]] = True
+    return images[~test], labels[~test], images[test], labels[test]
