@@ -105,6 +105,8 @@ def test_generator_shapes_fused_equals_unfused_and_mixing_extremes():
     G2 = style.StyleGenerator(z_dim=8, w_dim=8, size=16, channels=8, fused=True).eval()
     G2.load_state_dict(G.state_dict())
     assert G.num_ws == len(G.layer_resolutions()) == 6
+    assert G.layer_resolutions() == [4, 4, 8, 8, 16, 16]
+    assert style.StyleGenerator(size=32, channels=4).layer_resolutions() == [4, 4, 8, 8, 16, 16, 32, 32]
     z = torch.randn(3, 8)
     noise = [torch.randn(3, 1, r, r) for r in (4, 8, 8, 16, 16)]
     ws_a, ws_b = G.ws(z), G.ws(torch.randn(3, 8))
@@ -115,6 +117,20 @@ def test_generator_shapes_fused_equals_unfused_and_mixing_extremes():
     torch.testing.assert_close(G.synthesis(style.mix_styles(ws_a, ws_b, 0), noise), G.synthesis(ws_b, noise))
     with pytest.raises(ValueError, match="crossover"):
         style.mix_styles(ws_a, ws_b, 7)
+
+
+def test_rows_before_the_crossover_fix_every_coarse_feature_exactly():
+    torch.manual_seed(6)
+    G = style.StyleGenerator(z_dim=8, w_dim=8, size=16, channels=8).eval()
+    ws_a, ws_b = G.ws(torch.randn(2, 8)), G.ws(torch.randn(2, 8))
+    mixed = style.mix_styles(ws_a, ws_b, G.layer_resolutions().index(16))
+    feats = {}
+    hooks = [G.to_images[1].register_forward_hook(lambda m, i, o: feats.setdefault(len(feats), o))]
+    noise = [torch.zeros(2, 1, r, r) for r in (4, 8, 8, 16, 16)]
+    G.synthesis(ws_a, noise)
+    G.synthesis(mixed, noise)
+    hooks[0].remove()
+    torch.testing.assert_close(feats[0], feats[1])  # the 8x8 image is A's, untouched by B's rows
 
 
 def test_generator_trains_with_mixing_and_tracks_w_avg():

@@ -258,9 +258,15 @@ class StyleGenerator(nn.Module):
         self.register_buffer("w_avg", torch.zeros(w_dim))
 
     def layer_resolutions(self) -> list[int]:
-        """The resolution that each row of ``ws`` controls (len ``num_ws``)."""
-        res = [4] + [r for r in self.resolutions[1:] for _ in range(2)]
-        return res + [self.size]
+        """The lowest resolution that each row of ``ws`` acts on (len ``num_ws``), e.g. [4, 4, 8, 8, 16, 16].
+
+        Row 0 drives the 4x4 block; row 2r-1 drives the ToImage of resolution r-1 *and* the first block of
+        resolution r (StyleGAN 2 shares them), row 2r the second block of resolution r; the last row the final
+        ToImage. Style mixing at crossover c = ``layer_resolutions().index(16)`` takes exactly the layers that
+        act only at 16x16 from the second latent.
+        """
+        res = self.resolutions
+        return [res[0]] + [res[(j + 1) // 2 - 1] if j % 2 else res[j // 2] for j in range(1, self.num_ws)]
 
     def synthesis(self, ws: torch.Tensor, noise: list | None = None) -> torch.Tensor:
         """Render per-layer latents ws (B, num_ws, w_dim) into images (B, C, size, size)."""
