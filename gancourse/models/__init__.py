@@ -1,6 +1,9 @@
 """Generators and discriminators (all discriminators return logits)."""
 from . import style
 from .mlp import MLP, MLPDiscriminator, MLPGenerator
+from . import dcgan
+from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .style import MappingNetwork, ModulatedConv2d, StyleGenerator
 
 __all__ = ["MLP", "MLPDiscriminator", "MLPGenerator", "style", "MappingNetwork", "ModulatedConv2d", "StyleGenerator"]
+__all__ += ["dcgan", "DCGANDiscriminator", "DCGANGenerator"]

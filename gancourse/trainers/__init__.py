@@ -3,8 +3,10 @@ from .base import (
     Callback, Checkpoint, History, Trainer, TrainingDiverged, adam, atomic_save, load_state, make_sampler,
 )
 from .gan import GANTrainer, grad_norm
+from .dcgan import dcgan_trainer
 
 __all__ = [
     "Callback", "Checkpoint", "History", "Trainer", "TrainingDiverged", "adam", "atomic_save", "load_state",
     "make_sampler", "GANTrainer", "grad_norm",
 ]
+__all__ += ["dcgan_trainer"]
