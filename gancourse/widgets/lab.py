@@ -267,7 +267,7 @@ class GANLab:
         n_show: fake and real samples drawn (and fake samples that get a gradient arrow).
         n_eval: samples of each kind used for the losses and the JS/KL estimate (fixed z and fixed real set).
         z_lines: lines per direction of the z-grid drawn through G.
-        figsize, dpi: the picture's size (the default, 12 x 3.9 inches at 72 dpi, is 864 x 281 pixels).
+        figsize, dpi: the picture's size (the default, 12 x 4 inches at 72 dpi, is 864 x 288 pixels).
         threads: torch threads while the lab trains and draws (1: these tiny models gain nothing from more, and a
             busy machine makes more much slower); None leaves torch's setting alone.
         **settings: initial values of any :class:`LabSettings` field (``method``, ``loss``, ``lr_d``, ...).
@@ -279,7 +279,7 @@ class GANLab:
     """
 
     def __init__(self, data: str = "ring", *, resolution: int = 48, n_show: int = 200, n_eval: int = 2000,
-                 z_lines: int = 9, figsize=(12, 3.9), dpi: int = 72, threads: int | None = 1, **settings):
+                 z_lines: int = 9, figsize=(12, 4.0), dpi: int = 72, threads: int | None = 1, **settings):
         self.settings = LabSettings()
         for name, value in {"data": data, **settings}.items():
             setattr(self.settings, name, _validate(name, value, self.settings))
