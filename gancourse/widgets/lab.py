@@ -763,7 +763,7 @@ class GANLab:
             line.set_data(it, h[key])
         stale = self._background is None
         # curve limits only grow (x doubles, y gains 25% headroom), so the static background is rarely redrawn
-        right = 10.0 * 2 ** max(0, math.ceil(math.log2(max(float(it.max()), 1.0) / 10.0))) if len(it) else 10.0
+        right = 100.0 * 2 ** max(0, math.ceil(math.log2(max(float(it.max()), 1.0) / 100.0))) if len(it) else 100.0
         for ax, keys in ((self.ax_loss, ("loss_D", "loss_G")), (self.ax_div, ("js", "kl"))):
             if ax.get_xlim()[1] != right:
                 ax.set_xlim(0, right)
