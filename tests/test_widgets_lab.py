@@ -265,6 +265,25 @@ def test_unrolled_method_when_available():
     assert lab.step(1).g_updates == 3
 
 
+@pytest.mark.parametrize("method", ["wgan-gp", "wgan"])
+def test_critic_methods_when_available(method):
+    """With a critic, the heatmap is f(x) itself and the arrows are -d(-f)/dx = grad f, by central differences."""
+    if method not in labmod.available_methods():
+        pytest.skip("gancourse.trainers.wgan is not in this checkout")
+    lab = GANLab("ring", method=method, k=2, **SMALL)
+    assert lab.trainer.k == 2 and lab.controls["loss"].disabled
+    f = lab.step(3)
+    assert (f.d_updates, f.g_updates) == (6, 3)
+    with torch.no_grad():
+        corner = torch.tensor([[lab.lo[0], lab.lo[1]]], dtype=torch.float32)
+        assert f.d_map[0, 0] == pytest.approx(float(lab.D(corner)), abs=1e-6)  # no sigmoid
+        x = torch.from_numpy(f.fake[:5]).double()
+        D, h = lab.D.double(), 1e-5
+        grad_f = torch.stack([(D(x + h * e) - D(x - h * e)) / (2 * h) for e in torch.eye(2, dtype=torch.double)], 1)
+    lab.D.float()
+    assert np.allclose(f.grad[:5], grad_f.numpy(), rtol=1e-3, atol=1e-6)
+
+
 def test_a_missing_trainer_is_reported_not_crashed(monkeypatch, lab):
     monkeypatch.setitem(labmod.METHODS, "wgan-gp", ("WGAN-GP", "gancourse.trainers.no_such_module", "Nope"))
     assert "wgan-gp" not in labmod.available_methods()

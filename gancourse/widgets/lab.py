@@ -61,7 +61,10 @@ METHODS = {
     "gan": ("GAN (alternating updates)", None, None),
     "unrolled": ("unrolled GAN", "gancourse.trainers.unrolled", "UnrolledGANTrainer"),
     "wgan-gp": ("WGAN-GP", "gancourse.trainers.wgan", "WGANGPTrainer"),
+    "wgan": ("WGAN (weight clipping)", "gancourse.trainers.wgan", "WGANTrainer"),
 }
+CRITICS = ("wgan-gp", "wgan")  # methods whose D is a critic f(x) (no sigmoid) with fixed Wasserstein losses
+GP_WEIGHT = 0.1  # WGAN-GP's lambda on the toy data, as in the reference code's toy experiments
 G_LOSS_CHOICES = (("non-saturating", "nonsaturating"), ("minimax (saturating)", "minimax"))
 TRAIN_CHOICES = (("D and G", "both"), ("D only", "D"), ("G only", "G"))
 WIDTHS = (2, 4, 8, 16, 32, 64, 128, 256)
@@ -465,13 +468,13 @@ class GANLab:
         t.k = self.settings.k
         if hasattr(t, "unroll"):
             t.unroll = self.settings.unroll
-        if self.settings.method != "wgan-gp":
+        if self.settings.method not in CRITICS:
             t.g_loss = losses.get_g_loss(self.settings.loss)
         return self.redraw()
 
     def _sync_enabled(self):
         c = self.controls
-        c["loss"].disabled = self.settings.method == "wgan-gp"
+        c["loss"].disabled = self.settings.method in CRITICS
         c["unroll"].disabled = self.settings.method != "unrolled"
 
     def _sync_buttons(self):
@@ -495,8 +498,10 @@ class GANLab:
         kwargs = dict(lr_d=s.lr_d, lr_g=s.lr_g, k=s.k, device="cpu", seed=s.seed)
         if s.method == "unrolled":
             kwargs.update(unroll=s.unroll, g_loss=s.loss)
-        elif s.method == "wgan-gp":
-            pass  # the critic's losses are fixed by the method
+        elif s.method in CRITICS:  # the losses are fixed by the method; k is its n_critic
+            kwargs["n_critic"] = kwargs.pop("k")
+            if s.method == "wgan-gp":
+                kwargs["lam"] = GP_WEIGHT
         else:
             kwargs.update(g_loss=s.loss)
         self.trainer = cls(G, D, **kwargs)
@@ -596,7 +601,7 @@ class GANLab:
     def _compute(self, phase: str) -> Frame:
         t = self.trainer
         G, D = t.G, t.D
-        wgan = self.settings.method == "wgan-gp"
+        wgan = self.settings.method in CRITICS
         was = G.training, D.training
         G.eval(), D.eval()
         try:
@@ -652,7 +657,7 @@ class GANLab:
         self.ax_m = self.fig.add_subplot(gs[:, 1])
         self.ax_loss = self.fig.add_subplot(gs[0, 2])
         self.ax_div = self.fig.add_subplot(gs[1, 2])
-        wgan = self.settings.method == "wgan-gp"
+        wgan = self.settings.method in CRITICS
         lo, hi = self.lo, self.hi
         real = self.real_eval[: self.n_show]
         empty = np.zeros((self.n_show, 2))
@@ -736,7 +741,7 @@ class GANLab:
         arrows = self._arrows(f)
         if self.dim == 2:
             self.im.set_data(f.d_map)
-            if self.settings.method == "wgan-gp":
+            if self.settings.method in CRITICS:
                 lo, hi = float(f.d_map.min()), float(f.d_map.max())
                 self.im.set_clim(lo, hi if hi > lo else lo + 1e-6)
             self.sc_fake.set_offsets(f.fake)
@@ -746,7 +751,7 @@ class GANLab:
             self.sc_fake_m.set_offsets(f.fake)
         else:
             d = f.d_map
-            if self.settings.method == "wgan-gp":
+            if self.settings.method in CRITICS:
                 d = (d - d.min()) / max(float(d.max() - d.min()), 1e-6)
             self.line_d.set_ydata(d)
             dens_r, dens_f = self._densities_1d()
@@ -816,8 +821,8 @@ class GANLab:
     def _status_html(self, f: Frame) -> str:
         s = self.settings
         method = available_methods().get(s.method, s.method)
-        loss = "Wasserstein" if s.method == "wgan-gp" else dict((v, k) for k, v in G_LOSS_CHOICES)[s.loss]
-        dname = "mean critic f(G(z))" if s.method == "wgan-gp" else "mean D(G(z))"
+        loss = "Wasserstein" if s.method in CRITICS else dict((v, k) for k, v in G_LOSS_CHOICES)[s.loss]
+        dname = "mean critic f(G(z))" if s.method in CRITICS else "mean D(G(z))"
         return (f"<code>iteration {f.iteration} (D updates {f.d_updates}, G updates {f.g_updates}) | {method}, "
                 f"{loss} G loss | D loss {f.loss_D:.3f}, G loss {f.loss_G:.3f} | {dname} {f.d_fake:.3f} | "
                 f"mean |dl_G/dx| {f.grad_mean:.3g} | JS {f.js:.3f} (max {math.log(2):.3f}), KL {f.kl:.3f}</code>")
