@@ -3,7 +3,10 @@ from . import style
 from .mlp import MLP, MLPDiscriminator, MLPGenerator
 from . import dcgan
 from .dcgan import DCGANDiscriminator, DCGANGenerator
+from . import conditional
+from .conditional import ConditionalGenerator, InfoDiscriminator, InfoGenerator, ProjectionDiscriminator
 from .style import MappingNetwork, ModulatedConv2d, StyleGenerator
 
 __all__ = ["MLP", "MLPDiscriminator", "MLPGenerator", "style", "MappingNetwork", "ModulatedConv2d", "StyleGenerator"]
 __all__ += ["dcgan", "DCGANDiscriminator", "DCGANGenerator"]
+__all__ += ["conditional", "ConditionalGenerator", "InfoDiscriminator", "InfoGenerator", "ProjectionDiscriminator"]

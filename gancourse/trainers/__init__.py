@@ -4,9 +4,12 @@ from .base import (
 )
 from .gan import GANTrainer, grad_norm
 from .dcgan import dcgan_trainer
+from .conditional import ConditionalGANTrainer
+from .infogan import InfoGANTrainer, info_loss
 
 __all__ = [
     "Callback", "Checkpoint", "History", "Trainer", "TrainingDiverged", "adam", "atomic_save", "load_state",
     "make_sampler", "GANTrainer", "grad_norm",
 ]
 __all__ += ["dcgan_trainer"]
+__all__ += ["ConditionalGANTrainer", "InfoGANTrainer", "info_loss"]
