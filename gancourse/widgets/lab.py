@@ -66,7 +66,7 @@ METHODS = {
 CRITICS = ("wgan-gp", "wgan")  # methods whose D is a critic f(x) (no sigmoid) with fixed Wasserstein losses
 GP_WEIGHT = 0.1  # WGAN-GP's lambda on the toy data, as in the reference code's toy experiments
 G_LOSS_CHOICES = (("non-saturating", "nonsaturating"), ("minimax (saturating)", "minimax"))
-TRAIN_CHOICES = (("D and G", "both"), ("D only", "D"), ("G only", "G"))
+TRAIN_CHOICES = (("D + G", "both"), ("D only", "D"), ("G only", "G"))
 WIDTHS = (2, 4, 8, 16, 32, 64, 128, 256)
 LR_RANGE = (1e-5, 1e-1)
 REBUILD = ("data", "method", "d_width", "d_depth", "g_width", "g_depth", "seed", "batch_size")
@@ -399,7 +399,7 @@ class GANLab:
                                        description="method", layout=small),
             "loss": widgets.Dropdown(options=list(G_LOSS_CHOICES), value=s.loss, description="G loss", layout=small),
             "train": widgets.ToggleButtons(options=list(TRAIN_CHOICES), value=s.train, description="train",
-                                           style={"button_width": "70px"}),
+                                           style={"button_width": "72px", "description_width": "40px"}),
             "lr_d": widgets.FloatLogSlider(value=s.lr_d, base=10, min=-5, max=-1, step=0.25, description="D lr",
                                            readout_format=".0e", continuous_update=False, style=style),
             "lr_g": widgets.FloatLogSlider(value=s.lr_g, base=10, min=-5, max=-1, step=0.25, description="G lr",
