@@ -226,3 +226,9 @@ def test_lab_notebook_in_a_real_browser(jupyterlab):
             assert shot.stat().st_size > 10_000
         finally:
             ctx.close()
+
+
+def test_a_missing_browser_is_named(monkeypatch):
+    """The skip (or, with GANCOURSE_REQUIRE_BROWSER=1, the failure) says what is missing and how to get it."""
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", "/nonexistent/chromium")
+    assert "apt-get install chromium" in _missing()
