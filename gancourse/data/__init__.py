@@ -2,7 +2,9 @@
 from . import toy
 from . import digits, download
 from .digits import load_digits
+from . import scenes
 from .toy import GaussianMixture, Mixture1D, Spiral, ToyDistribution, TwoMoons, grid, ring
 
 __all__ = ["toy", "GaussianMixture", "Mixture1D", "Spiral", "ToyDistribution", "TwoMoons", "grid", "ring"]
+__all__ += ["scenes"]
 __all__ += ["digits", "download", "load_digits"]

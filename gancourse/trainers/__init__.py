@@ -6,10 +6,13 @@ from .gan import GANTrainer, grad_norm
 from .dcgan import dcgan_trainer
 from .conditional import ConditionalGANTrainer
 from .infogan import InfoGANTrainer, info_loss
+from .cyclegan import CycleGANTrainer, ImagePool
+from .pix2pix import LinearDecay, Pix2PixTrainer
 
 __all__ = [
     "Callback", "Checkpoint", "History", "Trainer", "TrainingDiverged", "adam", "atomic_save", "load_state",
     "make_sampler", "GANTrainer", "grad_norm",
 ]
+__all__ += ["CycleGANTrainer", "ImagePool", "LinearDecay", "Pix2PixTrainer"]
 __all__ += ["dcgan_trainer"]
 __all__ += ["ConditionalGANTrainer", "InfoGANTrainer", "info_loss"]

@@ -94,14 +94,15 @@ def adam(params, lr: float, betas=(0.5, 0.999), device: torch.device | None = No
 def make_sampler(data, batch_size: int | None, generator: torch.Generator, device: torch.device) -> Callable:
     """Turn ``data`` into a zero-argument function that returns the next batch on ``device``.
 
-    ``data`` may be a toy distribution (anything with ``sample(n, generator)``), a tensor or a *tuple* of
+    ``data`` may be a toy distribution (anything with ``sample(n, generator)`` returning a tensor or a tuple of
+    tensors, such as ``gancourse.data.scenes.Unpaired``), a tensor or a *tuple* of
     tensors of equal length such as ``(images, labels)`` (minibatches drawn with replacement, so no epoch
     state is needed to resume), or any other iterable of batches, e.g. a list or a DataLoader (cycled;
     not resumable bit-for-bit).
     """
     if hasattr(data, "sample"):
         _need_batch_size(batch_size)
-        return lambda: data.sample(batch_size, generator=generator).to(device, non_blocking=True)
+        return lambda: _to_device(data.sample(batch_size, generator=generator), device)  # a tensor or a tuple
     if isinstance(data, torch.Tensor) or (
         isinstance(data, tuple) and data and all(isinstance(t, torch.Tensor) for t in data)
     ):

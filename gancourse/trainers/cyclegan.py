@@ -1,0 +1,187 @@
+"""CycleGAN (Zhu et al. 2017): translation between two domains from *unpaired* examples.
+
+    G_AB, G_BA = ResNetGenerator(ngf=16), ResNetGenerator(ngf=16)
+    D_A, D_B = PatchGAN(in_ch=3, ndf=16, norm="instance"), PatchGAN(in_ch=3, ndf=16, norm="instance")
+    trainer = CycleGANTrainer(G_AB, G_BA, D_A, D_B, decay_steps=500)
+    trainer.fit(gc.data.scenes.Unpaired(X, Y), steps=1000, batch_size=4)
+
+One step, as in the reference code: both generators translate and translate back; they are updated together
+(Ds frozen) on
+
+    loss_G = LSGAN(D_B(G_AB(a))) + LSGAN(D_A(G_BA(b)))                       fool both discriminators
+           + lambda * (|G_BA(G_AB(a)) - a|_1 + |G_AB(G_BA(b)) - b|_1)         cycle consistency
+           + lambda * lambda_id * (|G_AB(b) - b|_1 + |G_BA(a) - a|_1)         identity on the target domain
+
+then each D is updated on real images of its domain against fakes drawn from an :class:`ImagePool` of past
+generator outputs (so D does not chase only G's latest mistakes).
+"""
+from __future__ import annotations
+
+import itertools
+
+import torch
+from torch.nn import functional as F
+
+from .. import losses
+from .pix2pix import _check_positive, _ImageToImage
+from .base import adam
+
+__all__ = ["CycleGANTrainer", "ImagePool"]
+
+
+class ImagePool:
+    """A buffer of up to ``size`` past fakes (Shrivastava et al. 2017), as in CycleGAN's reference code.
+
+    ``query(fakes)`` returns a batch for D. While the pool is not full, each fake is stored and returned
+    as is. Once full, each fake is, with probability 1/2, swapped for a random stored one (which it replaces
+    in the pool), and otherwise returned as is. The randomness comes from ``generator`` (a CPU
+    ``torch.Generator``) in a fixed order per call: ``u = rand(n)``, then ``j = randint(size, (n,))``; image i
+    is swapped when ``u[i] < 0.5``, with slot ``j[i]``. ``size=0`` turns the pool off.
+    """
+
+    def __init__(self, size: int = 50, generator: torch.Generator | None = None, seed: int = 0):
+        if isinstance(size, bool) or int(size) != size or size < 0:
+            raise ValueError(f"pool size must be a non-negative integer, got {size!r}")
+        self.size = int(size)
+        self.generator = generator if generator is not None else torch.Generator().manual_seed(seed)
+        self.images: list[torch.Tensor] = []
+
+    def __len__(self):
+        return len(self.images)
+
+    @torch.no_grad()
+    def query(self, fakes: torch.Tensor) -> torch.Tensor:
+        if self.size == 0:
+            return fakes
+        n = fakes.shape[0]
+        u = torch.rand(n, generator=self.generator).tolist()  # CPU draws: no GPU synchronisation
+        j = torch.randint(self.size, (n,), generator=self.generator).tolist()
+        out = []
+        for i in range(n):
+            img = fakes[i].detach()
+            if len(self.images) < self.size:
+                self.images.append(img.clone())
+                out.append(img)
+            elif u[i] < 0.5:
+                out.append(self.images[j[i]])
+                self.images[j[i]] = img.clone()
+            else:
+                out.append(img)
+        return torch.stack(out)
+
+    def state_dict(self) -> dict:
+        images = torch.stack(self.images).cpu() if self.images else torch.zeros(0)
+        return {"size": self.size, "images": images, "generator": self.generator.get_state()}
+
+    def load_state_dict(self, state: dict, device=None) -> None:
+        if int(state["size"]) != self.size:
+            raise ValueError(f"checkpoint pool holds up to {state['size']} images, this one {self.size}")
+        self.images = [img.to(device) if device is not None else img for img in state["images"]]
+        self.generator.set_state(state["generator"])
+
+
+class CycleGANTrainer(_ImageToImage):
+    """Train ``G_AB: A -> B`` and ``G_BA: B -> A`` with discriminators ``D_A`` (judges domain A) and ``D_B``.
+
+    Batches are pairs ``(a, b)`` of *unrelated* images from each domain (e.g. from
+    :class:`gancourse.data.scenes.Unpaired`).
+
+    Args:
+        lambda_cycle: weight of the cycle-consistency L1 terms (10 in the paper).
+        lambda_identity: identity loss weight as a fraction of ``lambda_cycle`` (0.5 in the paper; 0 turns it off).
+        pool_size: past fakes kept for each D (50 in the paper; 0 turns the pool off).
+        lr, betas: Adam's settings (one optimizer for both Gs, one for both Ds).
+        constant_steps, decay_steps: constant learning rate, then linear decay to 0 (see ``LinearDecay``).
+        channels_last, device, seed, amp, sync_every: see :class:`gancourse.trainers.pix2pix.Pix2PixTrainer`.
+    """
+
+    def __init__(self, G_AB, G_BA, D_A, D_B, *, lambda_cycle: float = 10.0, lambda_identity: float = 0.5,
+                 pool_size: int = 50, lr: float = 2e-4, betas=(0.5, 0.999), constant_steps: int = 0,
+                 decay_steps: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.lambda_cycle = _check_positive("lambda_cycle", lambda_cycle)
+        self.lambda_identity = _check_positive("lambda_identity", lambda_identity)
+        seed = kwargs.get("seed", 0)
+        self.pool_A, self.pool_B = ImagePool(pool_size, seed=seed + 2), ImagePool(pool_size, seed=seed + 3)
+        self.G_AB, self.G_BA = self._place(G_AB), self._place(G_BA)
+        self.D_A, self.D_B = self._place(D_A), self._place(D_B)
+        self.opt_G = adam(list(itertools.chain(self.G_AB.parameters(), self.G_BA.parameters())), lr, betas,
+                          self.device)
+        self.opt_D = adam(list(itertools.chain(self.D_A.parameters(), self.D_B.parameters())), lr, betas,
+                          self.device)
+        self.models = {"G_AB": self.G_AB, "G_BA": self.G_BA, "D_A": self.D_A, "D_B": self.D_B}
+        self.optimizers = {"G": self.opt_G, "D": self.opt_D}
+        self._add_schedules(constant_steps, decay_steps)
+
+    @staticmethod
+    def _l1(x, y):
+        return F.l1_loss(x.float(), y.float())
+
+    def _gan_g(self, d_fake):
+        """G's LSGAN loss as in the reference code: mean (D(fake) - 1)^2 (= 2 x ``losses.lsgan_g_loss``)."""
+        return 2 * losses.lsgan_g_loss(d_fake.float())
+
+    def g_step(self, real_A, real_B):
+        """Update both generators with both discriminators frozen; returns the fakes for the D step."""
+        for D in (self.D_A, self.D_B):
+            D.requires_grad_(False)
+        try:
+            with self.autocast():
+                fake_B = self.G_AB(real_A)
+                rec_A = self.G_BA(fake_B)
+                fake_A = self.G_BA(real_B)
+                rec_B = self.G_AB(fake_A)
+                gan_AB, gan_BA = self._gan_g(self.D_B(fake_B)), self._gan_g(self.D_A(fake_A))
+            cycle = self.lambda_cycle * (self._l1(rec_A, real_A) + self._l1(rec_B, real_B))
+            loss = gan_AB + gan_BA + cycle
+            logs = {}
+            if self.lambda_identity > 0:  # G_AB should leave an image that is already in B alone, and vice versa
+                with self.autocast():
+                    idt_B, idt_A = self.G_AB(real_B), self.G_BA(real_A)
+                idt = self.lambda_cycle * self.lambda_identity * (self._l1(idt_B, real_B) + self._l1(idt_A, real_A))
+                loss = loss + idt
+                logs["loss_idt"] = idt.detach()
+            self.opt_G.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt_G.step()
+        finally:
+            for D in (self.D_A, self.D_B):
+                D.requires_grad_(True)
+        logs = {"loss_G": loss.detach(), "loss_G_AB": gan_AB.detach(), "loss_G_BA": gan_BA.detach(),
+                "loss_cycle": cycle.detach(), **logs}
+        return logs, fake_A.detach(), fake_B.detach()
+
+    def d_step(self, real_A, real_B, fake_A, fake_B):
+        """Update D_A and D_B (LSGAN) on real images against fakes drawn through the image pools."""
+        fake_A = self._prepare(self.pool_A.query(fake_A))
+        fake_B = self._prepare(self.pool_B.query(fake_B))
+        with self.autocast():
+            d_A = losses.lsgan_d_loss(self.D_A(real_A).float(), self.D_A(fake_A).float())
+            d_B = losses.lsgan_d_loss(self.D_B(real_B).float(), self.D_B(fake_B).float())
+        self.opt_D.zero_grad(set_to_none=True)
+        (d_A + d_B).backward()
+        self.opt_D.step()
+        return {"loss_D_A": d_A.detach(), "loss_D_B": d_B.detach()}
+
+    def train_step(self, batch):
+        """``batch = (a, b)``: one update of both generators, then one of both discriminators."""
+        if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
+            raise ValueError("CycleGANTrainer trains on (a, b) batches from the two domains, e.g. "
+                             "fit(gc.data.scenes.Unpaired(A, B), ...)")
+        real_A, real_B = (self._prepare(t) for t in batch)
+        logs, fake_A, fake_B = self.g_step(real_A, real_B)
+        return {**logs, **self.d_step(real_A, real_B, fake_A, fake_B)}
+
+    def translate(self, x: torch.Tensor, direction: str = "AB", batch_size: int = 256) -> torch.Tensor:
+        """G_AB(x) (``direction="AB"``) or G_BA(x) (``"BA"``) in eval mode, as float32 on the CPU."""
+        if direction not in ("AB", "BA"):
+            raise ValueError(f"direction must be 'AB' or 'BA', got {direction!r}")
+        return self._run_eval(self.G_AB if direction == "AB" else self.G_BA, x, batch_size)
+
+    def state_dict(self) -> dict:
+        return {**super().state_dict(), "pools": {"A": self.pool_A.state_dict(), "B": self.pool_B.state_dict()}}
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        self.pool_A.load_state_dict(state["pools"]["A"], self.device)
+        self.pool_B.load_state_dict(state["pools"]["B"], self.device)
