@@ -7,6 +7,7 @@
 from . import checks, data, losses, models, plots, theory, trainers
 from . import saturation
 from . import classifiers, images
+from . import img2img
 from .config import BUDGETS, budget, device, pick, seed_everything
 from .trainers import Callback, Checkpoint, GANTrainer, Trainer, TrainingDiverged
 
@@ -18,3 +19,4 @@ __all__ = [
     "Callback", "Checkpoint", "GANTrainer", "Trainer", "TrainingDiverged",
 ]
 __all__ += ["classifiers", "images"]
+__all__ += ["img2img"]
