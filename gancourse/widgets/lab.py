@@ -16,6 +16,10 @@ The figure (after GAN Lab, Kahng et al. 2018) has three panels:
    here, so you see how G folds and stretches the plane of noise onto the data.
 3. **Curves**: D's and G's losses on a fixed evaluation batch, and the estimated JS and KL divergences.
 
+Methods: the plain alternating GAN (non-saturating or minimax G loss), and, when their trainers are installed, the
+unrolled GAN (``gancourse.trainers.unrolled``), WGAN-GP and WGAN with weight clipping (``gancourse.trainers.wgan``):
+with a critic the heatmap shows f(x) itself and ``k`` is the number of critic steps.
+
 JS and KL are estimated on a grid: real samples and G's samples (each a fixed set of a few thousand) are
 binned into a 2-D (or 1-D) histogram, both histograms are blurred with the *same* Gaussian kernel (a binned
 kernel density estimate), and :func:`gancourse.theory.jsd` / :func:`gancourse.theory.kl` are applied to the
@@ -589,8 +593,10 @@ class GANLab:
                 interval = 0.6 if self.settings.slow_motion else 1 / 20
                 # always yield a little: the kernel handles widget messages (pause, sliders) in this gap
                 await asyncio.sleep(max(0.01, interval - (time.perf_counter() - start)))
-        except (ValueError, TrainingDiverged) as e:
-            self.status.value = f"<b style='color:#b00'>{type(e).__name__}: {e}</b>"
+        except Exception as e:  # a task's exception would go unseen: show it where the user looks
+            self.status.value = f"<b style='color:#b00'>stopped: {type(e).__name__}: {e}</b>"
+            if not isinstance(e, (ValueError, TrainingDiverged)):
+                raise
         finally:
             self._stop = True
             self._sync_buttons()
