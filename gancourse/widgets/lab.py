@@ -302,6 +302,7 @@ class GANLab:
         self._phase = "D"  # slow motion alternates D and G phases
         self._last: Frame | None = None
         self.n_draws = 0
+        self.redraw_ms = float("nan")
         self._build_controls()
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width=f"{figsize[0]*dpi}px"))
         self.status = widgets.HTML()
@@ -340,10 +341,12 @@ class GANLab:
 
     def redraw(self, phase: str | None = None) -> Frame:
         """Recompute D's map, G's samples, gradients, losses and divergences; update the figure and the image."""
+        start = time.perf_counter()
         with _threads(self.threads):
             f = self._compute(phase or self.settings.train)
         self._draw(f)
         png = self._encode()
+        self.redraw_ms = 1000 * (time.perf_counter() - start)  # shown in the status line
         self._last = f = dataclasses.replace(f, png=png)
         self.image.value = png
         self.n_draws += 1
@@ -831,4 +834,5 @@ class GANLab:
         dname = "mean critic f(G(z))" if s.method in CRITICS else "mean D(G(z))"
         return (f"<code>iteration {f.iteration} (D updates {f.d_updates}, G updates {f.g_updates}) | {method}, "
                 f"{loss} G loss | D loss {f.loss_D:.3f}, G loss {f.loss_G:.3f} | {dname} {f.d_fake:.3f} | "
-                f"mean |dl_G/dx| {f.grad_mean:.3g} | JS {f.js:.3f} (max {math.log(2):.3f}), KL {f.kl:.3f}</code>")
+                f"mean |dl_G/dx| {f.grad_mean:.3g} | JS {f.js:.3f} (max {math.log(2):.3f}), KL {f.kl:.3f} | "
+                f"redraw {self.redraw_ms:.0f} ms</code>")
