@@ -6,7 +6,17 @@ import gancourse as gc
 from gancourse import saturation as sat
 from gancourse.widgets.strength import DStrengthExplorer
 
-SMALL = dict(widths=(4, 8, 16), step_choices=(0, 10, 40), width=8, steps=40, lr=3e-3, batch_size=64)
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny nets: one CPU thread is faster than several and keeps the test quick on a busy machine."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+SMALL = dict(widths=(4, 8, 16), step_choices=(0, 10, 40), width=8, steps=40, lr=3e-3, batch_size=64, figsize=(5, 2))
 
 
 def _png(ex):
