@@ -5,10 +5,10 @@ from .digits import load_digits
 from . import folder, mnist
 from .folder import load_celeba, load_image_folder
 from .mnist import load_fashion_mnist, load_mnist
-from . import scenes
+from . import scenes, translation
 from .toy import GaussianMixture, Mixture1D, Spiral, ToyDistribution, TwoMoons, grid, ring
 
 __all__ = ["toy", "GaussianMixture", "Mixture1D", "Spiral", "ToyDistribution", "TwoMoons", "grid", "ring"]
-__all__ += ["scenes"]
+__all__ += ["scenes", "translation"]
 __all__ += ["digits", "download", "load_digits"]
 __all__ += ["folder", "mnist", "load_celeba", "load_image_folder", "load_fashion_mnist", "load_mnist"]

@@ -238,7 +238,8 @@ class Unpaired:
 
     def __init__(self, A: torch.Tensor, B: torch.Tensor):
         if A.ndim != 4 or B.ndim != 4 or len(A) == 0 or len(B) == 0:
-            raise ValueError(f"A and B must be non-empty (N, C, H, W) tensors, got {tuple(A.shape)} and {tuple(B.shape)}")
+            raise ValueError(
+                f"A and B must be non-empty (N, C, H, W) tensors, got {tuple(A.shape)} and {tuple(B.shape)}")
         self.A, self.B = A, B
 
     def __len__(self):
