@@ -37,6 +37,12 @@ def _fail(name: str, message: str):
     raise ExerciseFailed(text)
 
 
+def _raised(name: str, exc: Exception, call: str):
+    if isinstance(exc, NotImplementedError):
+        _fail(name, f"not written yet ({exc}): fill in the exercise cell above, run it, then run this cell again.")
+    _fail(name, f"raised {type(exc).__name__}: {exc} ({call})")
+
+
 def _passed(name: str, n: int):
     print(f"✅ {name}: {n} checks passed")
 
@@ -80,7 +86,7 @@ def _check_loss(name, fn, inputs, expected, grads, candidates, extreme=None, sta
     try:
         out = fn(*xs)
     except Exception as exc:  # the learner's error, shown with the inputs that caused it
-        _fail(name, f"raised {type(exc).__name__}: {exc} (called with logits {', '.join(str(v) for v in inputs)})")
+        _raised(name, exc, f"called with logits {', '.join(str(v) for v in inputs)}")
     value = _scalar(name, out)
     checks += 1
     if not math.isclose(value, expected, rel_tol=1e-5, abs_tol=1e-6):
@@ -227,7 +233,7 @@ def check_d_step(fn, lr: float = 0.1) -> None:
     try:
         out = fn(G, D, opt_D, real, z)
     except Exception as exc:
-        _fail(name, f"raised {type(exc).__name__}: {exc} (called as {name}(G, D, opt_D, real, z))")
+        _raised(name, exc, f"called as {name}(G, D, opt_D, real, z)")
     checks = 0
     if any(p.grad is not None and p.grad.abs().sum() > 0 for p in G.parameters()):
         _fail(name, "G's parameters received gradients: the D step must not back-propagate into G. Make the "
@@ -291,7 +297,7 @@ def check_gradient_penalty(fn) -> None:
     try:
         out = fn(D, real, fake)
     except Exception as exc:
-        _fail(name, f"raised {type(exc).__name__}: {exc} (called as {name}(D, real, fake) on images (6, 1, 2, 2))")
+        _raised(name, exc, f"called as {name}(D, real, fake) on images (6, 1, 2, 2)")
     value = _scalar(name, out)
     checks = 1
     points = [x for x in D.inputs if x.shape == real.shape]
@@ -378,7 +384,7 @@ def check_unrolled_step(fn, lr: float = 0.5) -> None:
     try:
         new = fn(D, params, real, fake, lr)
     except Exception as exc:
-        _fail(name, f"raised {type(exc).__name__}: {exc} (called as {name}(D, params, real, fake, lr))")
+        _raised(name, exc, f"called as {name}(D, params, real, fake, lr)")
     if not isinstance(new, dict) or set(new) != set(params):
         _fail(name, f"return a dict with the same keys as params ({', '.join(params)}), got {type(new).__name__}")
     checks = 1
@@ -429,7 +435,7 @@ def check_adain(fn) -> None:
     try:
         out = fn(x, y_scale, y_bias)
     except Exception as exc:
-        _fail(name, f"raised {type(exc).__name__}: {exc} (called with x (2, 2, 2, 2), y_scale and y_bias (2, 2))")
+        _raised(name, exc, "called with x (2, 2, 2, 2), y_scale and y_bias (2, 2)")
     if not isinstance(out, torch.Tensor) or out.shape != x.shape:
         _fail(name, f"return a tensor shaped like x {tuple(x.shape)}, got "
                     f"{tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}")
@@ -475,8 +481,7 @@ def check_info_loss(fn) -> None:
     try:
         out = fn(*args)
     except Exception as exc:
-        _fail(name, f"raised {type(exc).__name__}: {exc} "
-                    "(called with logits (2, 3), classes (2,), pred and code (2, 2))")
+        _raised(name, exc, "called with logits (2, 3), classes (2,), pred and code (2, 2)")
     value = _scalar(name, out)
     if not math.isclose(value, expected, rel_tol=1e-5):
         candidates = {

@@ -295,3 +295,14 @@ def test_info_loss_accepts_right_solution():
 ])
 def test_info_loss_rejects_wrong_solutions(wrong, match):
     _fails(checks.check_info_loss, wrong, match)
+
+
+def test_an_unwritten_exercise_gets_a_friendly_message():
+    def d_loss(d_real, d_fake):
+        raise NotImplementedError("Exercise: complete d_loss()")
+
+    _fails(checks.check_d_loss, d_loss, "not written yet")
+
+
+def test_a_crashing_solution_is_reported_with_its_error():
+    _fails(checks.check_adain, lambda x, s, b: x.mean(dim=7), "raised IndexError")
