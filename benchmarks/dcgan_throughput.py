@@ -165,7 +165,7 @@ def main(argv=None) -> str:
         f"{warmup} warm-up and {steps} timed steps per row; data on the device.",
         f"FLOPs per image per step = 4 F_G + 8 F_D = {per_image / 1e9:.3f} GFLOP "
         f"(F_G = {f_g / 1e6:.1f} MFLOP, F_D = {f_d / 1e6:.1f} MFLOP forward; convolutions only).",
-        f"cuDNN benchmark: {'off' if args.no_cudnn_benchmark else 'on'}. Measured with "
+        (f"cuDNN benchmark: {'off' if args.no_cudnn_benchmark else 'on'}. " if gpu else "") + "Measured with "
         "`python benchmarks/dcgan_throughput.py" + (f" --device {args.device}" if args.device else "")
         + f" --warmup {warmup} --steps {steps}`.",
         "",
