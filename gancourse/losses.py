@@ -70,7 +70,7 @@ def gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, generator: torch
     if real.shape != fake.shape:
         raise ValueError(f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}")
     shape = (real.shape[0],) + (1,) * (real.ndim - 1)
-    eps = torch.rand(shape, generator=generator, device="cpu" if generator is not None else real.device)
+    eps = torch.rand(shape, generator=generator, device=generator.device if generator is not None else real.device)
     eps = eps.to(device=real.device, dtype=real.dtype)
     x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
     out = D(x_hat)
