@@ -8,6 +8,8 @@ from .conditional import ConditionalGANTrainer
 from .infogan import InfoGANTrainer, info_loss
 from .cyclegan import CycleGANTrainer, ImagePool
 from .pix2pix import LinearDecay, Pix2PixTrainer
+from .unrolled import UnrolledGANTrainer
+from .wgan import WGANGPTrainer, WGANTrainer
 
 __all__ = [
     "Callback", "Checkpoint", "History", "Trainer", "TrainingDiverged", "adam", "atomic_save", "load_state",
@@ -16,3 +18,4 @@ __all__ = [
 __all__ += ["CycleGANTrainer", "ImagePool", "LinearDecay", "Pix2PixTrainer"]
 __all__ += ["dcgan_trainer"]
 __all__ += ["ConditionalGANTrainer", "InfoGANTrainer", "info_loss"]
+__all__ += ["UnrolledGANTrainer", "WGANTrainer", "WGANGPTrainer"]
