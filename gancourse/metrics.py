@@ -16,7 +16,7 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["mode_coverage"]
+__all__ = ["mode_coverage", "nearest_mode_fractions"]
 
 
 def _as_2d(name: str, a) -> torch.Tensor:
@@ -76,3 +76,18 @@ def mode_coverage(samples, centers, std: float, threshold: float = 3.0) -> dict:
         "kl": kl,
         "counts": counts.tolist(),
     }
+
+
+def nearest_mode_fractions(samples, centers) -> torch.Tensor:
+    """Fraction of *all* samples whose nearest centre is each mode, shape (K,), summing to 1.
+
+    Unlike the HQ histogram of :func:`mode_coverage`, far-away samples count too: this shows where G's mass
+    sits (e.g. which mode a collapsed generator is sitting on) even before its samples are sharp.
+    """
+    samples, centers = _as_2d("samples", samples), _as_2d("centers", centers)
+    if samples.shape[1] != centers.shape[1]:
+        raise ValueError(
+            f"samples have dimension {samples.shape[1]} but centers have dimension {centers.shape[1]}; they must match"
+        )
+    nearest = torch.cdist(samples, centers).argmin(dim=1)
+    return torch.bincount(nearest, minlength=centers.shape[0]).double() / samples.shape[0]

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import gancourse as gc
-from gancourse.metrics import mode_coverage
+from gancourse.metrics import mode_coverage, nearest_mode_fractions
 
 SQUARE = torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])  # 4 modes
 
@@ -75,3 +75,13 @@ def test_accepts_numpy_arrays():
 def test_bad_input_raises(samples, centers, std, threshold, match):
     with pytest.raises(ValueError, match=match):
         mode_coverage(samples, centers, std, threshold)
+
+
+def test_nearest_mode_fractions_count_every_sample():
+    samples = torch.tensor([[0.9, 0.1], [2.0, 0.0], [0.0, 0.4], [-5.0, 0.2]])  # nearest: 0, 0, 1, 2
+    f = nearest_mode_fractions(samples, SQUARE)
+    assert f.tolist() == [0.5, 0.25, 0.25, 0.0]
+    with pytest.raises(ValueError, match="must match"):
+        nearest_mode_fractions(torch.zeros(3, 3), SQUARE)
+    with pytest.raises(ValueError, match="must not be empty"):
+        nearest_mode_fractions(torch.zeros(0, 2), SQUARE)
