@@ -114,7 +114,7 @@ def make_sampler(data, batch_size: int | None, generator: torch.Generator, devic
 
         def draw():
             idx = torch.randint(n, (batch_size,), generator=generator)
-            batch = tuple(t[idx.to(t.device)].to(device, non_blocking=True) for t in tensors)
+            batch = tuple(t[idx.to(t.device, non_blocking=True)].to(device, non_blocking=True) for t in tensors)
             return batch[0] if isinstance(data, torch.Tensor) else batch
 
         return draw
