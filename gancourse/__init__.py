@@ -9,14 +9,14 @@ from . import saturation
 from . import classifiers, images
 from . import img2img
 from . import metrics
-from .config import BUDGETS, budget, device, pick, seed_everything
+from .config import BUDGETS, budget, device, pick, progress, seed_everything
 from .trainers import Callback, Checkpoint, GANTrainer, Trainer, TrainingDiverged
 
 __version__ = "0.1.0"
 
 __all__ = [
     "checks", "data", "losses", "models", "plots", "theory", "trainers", "saturation", "metrics",
-    "BUDGETS", "budget", "device", "pick", "seed_everything",
+    "BUDGETS", "budget", "device", "pick", "progress", "seed_everything",
     "Callback", "Checkpoint", "GANTrainer", "Trainer", "TrainingDiverged",
 ]
 __all__ += ["classifiers", "images"]

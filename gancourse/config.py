@@ -82,3 +82,12 @@ def device(prefer: str | None = None) -> torch.device:
 def _mps_available() -> bool:
     backend = getattr(torch.backends, "mps", None)
     return bool(backend is not None and backend.is_available())
+
+
+def progress(iterable, desc: str | None = None, total: int | None = None):
+    """Wrap a loop in a tqdm.auto progress bar (a widget in Jupyter); plain iteration when GANCOURSE_PROGRESS=0."""
+    if os.environ.get("GANCOURSE_PROGRESS", "1") == "0":
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, leave=False, mininterval=0.5)

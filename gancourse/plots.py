@@ -8,7 +8,7 @@ import torch
 from .trainers.base import Callback
 
 __all__ = [
-    "plot_densities_1d", "plot_samples_2d", "plot_d_heatmap_2d", "plot_history", "plot_grad_norms", "LivePlot",
+    "plot_densities_1d", "plot_samples_2d", "plot_d_heatmap_2d", "plot_critic_2d", "plot_history", "plot_grad_norms", "LivePlot",
 ]
 
 REAL, FAKE, DISC, OPT = "#1f77b4", "#d62728", "#2ca02c", "#000000"
@@ -88,6 +88,43 @@ def plot_d_heatmap_2d(D, lim: float, ax=None, n: int = 100, title=None):
     D.train(was_training)
     im = ax.imshow(prob.numpy(), origin="lower", extent=(-lim, lim, -lim, lim), cmap="PRGn", vmin=0, vmax=1)
     ax.figure.colorbar(im, ax=ax, fraction=0.046, label="D(x)")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_critic_2d(D, lim: float, ax=None, n: int = 100, fake=None, arrows: int = 0, title=None):
+    """A Wasserstein critic's raw values f(x) on an n x n grid of [-lim, lim]^2, with contour lines.
+
+    ``fake``: G's samples drawn on top; ``arrows`` > 0 adds grad f at that many of them, the direction in
+    which the generator's loss -E[f(G(z))] pushes each sample.
+    """
+    ax = _ax(ax, (4.5, 4.5))
+    axis = torch.linspace(-lim, lim, n)
+    xs, ys = torch.meshgrid(axis, axis, indexing="xy")
+    pts = torch.stack([xs.flatten(), ys.flatten()], 1)
+    param = next(D.parameters())
+    was_training = D.training
+    D.eval()
+    with torch.no_grad():
+        values = D(pts.to(param.device)).float().cpu().reshape(n, n).numpy()
+    im = ax.imshow(values, origin="lower", extent=(-lim, lim, -lim, lim), cmap="PRGn")
+    ax.contour(axis.numpy(), axis.numpy(), values, levels=12, colors="k", linewidths=0.4, alpha=0.5)
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, label="f(x)")
+    if fake is not None:
+        fake = torch.as_tensor(fake).detach().float().cpu()
+        ax.scatter(fake[:, 0].numpy(), fake[:, 1].numpy(), s=3, c="tab:orange", alpha=0.6, label="G(z)")
+        if arrows:
+            x = fake[:arrows].to(param.device).requires_grad_(True)
+            with torch.enable_grad():
+                (grad,) = torch.autograd.grad(D(x).sum(), x)
+            x, grad = x.detach().cpu(), grad.cpu()
+            ax.quiver(x[:, 0].numpy(), x[:, 1].numpy(), grad[:, 0].numpy(), grad[:, 1].numpy(), color="k",
+                      angles="xy", scale_units="xy", scale=8 / lim, width=0.004)
+    D.train(was_training)
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
     if title:
         ax.set_title(title)
     return ax

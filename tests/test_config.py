@@ -83,3 +83,12 @@ def test_device_override(monkeypatch):
         gc.device("cuda")
     with pytest.raises(ValueError, match="not supported"):
         gc.device("meta")
+
+
+def test_progress_wraps_or_passes_through(monkeypatch):
+    monkeypatch.setenv("GANCOURSE_PROGRESS", "0")
+    items = [1, 2, 3]
+    assert gc.progress(items, desc="x") is items
+    monkeypatch.setenv("GANCOURSE_PROGRESS", "1")
+    bar = gc.progress(items, desc="x")
+    assert bar is not items and list(bar) == items

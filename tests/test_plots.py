@@ -59,3 +59,17 @@ def test_liveplot_redraws():
     assert calls == [2, 2]
     with pytest.raises(ValueError, match="every"):
         plots.LivePlot(lambda t, f: None, every=0)
+
+
+def test_critic_plot_shows_raw_values_and_gradient_arrows():
+    # f(x) = 3 x_1 - x_2: the image holds f itself (no sigmoid) and every arrow is grad f = (3, -1)
+    D = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        D.weight.copy_(torch.tensor([[3.0, -1.0]]))
+        D.bias.zero_()
+    fake = torch.zeros(5, 2)
+    ax = plots.plot_critic_2d(D, lim=2.0, n=11, fake=fake, arrows=4)
+    values = ax.images[0].get_array()
+    assert values[5, 10] == pytest.approx(6.0) and values[10, 5] == pytest.approx(-2.0)
+    quiver = [c for c in ax.collections if c.__class__.__name__ == "Quiver"][0]
+    assert len(quiver.U) == 4 and np.allclose(quiver.U, 3.0) and np.allclose(quiver.V, -1.0)

@@ -91,3 +91,28 @@ def test_bad_arguments():
         th.integrate(np.ones(3))
     with pytest.raises(ValueError, match="sigma must be positive"):
         th.gaussian_log_pdf(0.0, sigma=0)
+
+
+def test_wasserstein_of_a_shift_is_the_shift(x):
+    # W_1 between a density and its translate by t is |t|: every unit of mass moves t
+    lp = th.gaussian_log_pdf(x, 0.0, 0.5)
+    for t in (0.3, 2.0, 7.0):
+        assert th.wasserstein_1d(lp, th.gaussian_log_pdf(x, t, 0.5), x) == pytest.approx(t, rel=1e-4)
+    assert th.wasserstein_1d(lp, lp, x) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_wasserstein_of_two_point_masses_split():
+    # p uniform on [0, 1], q uniform on [2, 4]: F_p - F_q integrates to 0.5 (on [0,1]) + 1 (on [1,2]) + 1 (on [2,4])
+    grid = th.grid_1d(-1, 5, 60001)
+    lp = torch.where((grid >= 0) & (grid <= 1), 0.0, -math.inf).double()
+    lq = torch.where((grid >= 2) & (grid <= 4), math.log(0.5), -math.inf).double()
+    assert th.wasserstein_1d(lp, lq, grid) == pytest.approx(2.5, abs=1e-3)
+
+
+def test_wasserstein_of_samples_by_hand():
+    # sorted: (0, 1, 5) against (2, 2, 3): |0-2| + |1-2| + |5-3| = 5 over 3 samples
+    assert th.wasserstein_1d_samples([5.0, 0.0, 1.0], [2.0, 3.0, 2.0]) == pytest.approx(5 / 3)
+    with pytest.raises(ValueError, match="equal size"):
+        th.wasserstein_1d_samples([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="1-D and of one shape"):
+        th.wasserstein_1d(torch.zeros(3), torch.zeros(4), torch.zeros(3))
