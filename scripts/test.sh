@@ -4,4 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export GANCOURSE_BUDGET=${GANCOURSE_BUDGET:-smoke} GANCOURSE_PROGRESS=${GANCOURSE_PROGRESS:-0} MPLBACKEND=${MPLBACKEND:-Agg}
+# One torch thread per process: the course's tiny networks run 10-40x slower when their threads contend for a
+# shared 2-core machine (measured: benchmarks/results/*_cpu.md); nbval runs one notebook at a time anyway.
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 exec .venv/bin/python -m pytest "$@"
