@@ -75,17 +75,23 @@ def plot_samples_2d(real=None, fake=None, centers=None, ax=None, lim=None, title
 
 
 @torch.no_grad()
-def plot_d_heatmap_2d(D, lim: float, ax=None, n: int = 100, title=None):
-    """D(x) = sigmoid(logit) on an n x n grid of [-lim, lim]^2 as a heatmap (green: real, purple: fake)."""
-    ax = _ax(ax, (4.5, 4.5))
+def _on_square(D, lim: float, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """D's raw outputs (n, n) on an n x n grid of [-lim, lim]^2 (rows: y), in eval mode, and the grid's axis."""
     axis = torch.linspace(-lim, lim, n)
     xs, ys = torch.meshgrid(axis, axis, indexing="xy")
     pts = torch.stack([xs.flatten(), ys.flatten()], 1)
-    param = next(D.parameters())
     was_training = D.training
     D.eval()
-    prob = torch.sigmoid(D(pts.to(param.device)).float()).cpu().reshape(n, n)
+    out = D(pts.to(next(D.parameters()).device)).float().cpu().reshape(n, n)
     D.train(was_training)
+    return out, axis
+
+
+@torch.no_grad()
+def plot_d_heatmap_2d(D, lim: float, ax=None, n: int = 100, title=None):
+    """D(x) = sigmoid(logit) on an n x n grid of [-lim, lim]^2 as a heatmap (green: real, purple: fake)."""
+    ax = _ax(ax, (4.5, 4.5))
+    prob = torch.sigmoid(_on_square(D, lim, n)[0])
     im = ax.imshow(prob.numpy(), origin="lower", extent=(-lim, lim, -lim, lim), cmap="PRGn", vmin=0, vmax=1)
     ax.figure.colorbar(im, ax=ax, fraction=0.046, label="D(x)")
     if title:
@@ -100,14 +106,8 @@ def plot_critic_2d(D, lim: float, ax=None, n: int = 100, fake=None, arrows: int 
     which the generator's loss -E[f(G(z))] pushes each sample.
     """
     ax = _ax(ax, (4.5, 4.5))
-    axis = torch.linspace(-lim, lim, n)
-    xs, ys = torch.meshgrid(axis, axis, indexing="xy")
-    pts = torch.stack([xs.flatten(), ys.flatten()], 1)
-    param = next(D.parameters())
-    was_training = D.training
-    D.eval()
-    with torch.no_grad():
-        values = D(pts.to(param.device)).float().cpu().reshape(n, n).numpy()
+    values, axis = _on_square(D, lim, n)
+    values = values.numpy()
     im = ax.imshow(values, origin="lower", extent=(-lim, lim, -lim, lim), cmap="PRGn")
     ax.contour(axis.numpy(), axis.numpy(), values, levels=12, colors="k", linewidths=0.4, alpha=0.5)
     ax.figure.colorbar(im, ax=ax, fraction=0.046, label="f(x)")
@@ -115,13 +115,15 @@ def plot_critic_2d(D, lim: float, ax=None, n: int = 100, fake=None, arrows: int 
         fake = torch.as_tensor(fake).detach().float().cpu()
         ax.scatter(fake[:, 0].numpy(), fake[:, 1].numpy(), s=3, c="tab:orange", alpha=0.6, label="G(z)")
         if arrows:
-            x = fake[:arrows].to(param.device).requires_grad_(True)
-            with torch.enable_grad():
+            x = fake[:arrows].to(next(D.parameters()).device).requires_grad_(True)
+            was_training = D.training
+            D.eval()
+            with torch.enable_grad():  # also when called under no_grad
                 (grad,) = torch.autograd.grad(D(x).sum(), x)
+            D.train(was_training)
             x, grad = x.detach().cpu(), grad.cpu()
             ax.quiver(x[:, 0].numpy(), x[:, 1].numpy(), grad[:, 0].numpy(), grad[:, 1].numpy(), color="k",
                       angles="xy", scale_units="xy", scale=8 / lim, width=0.004)
-    D.train(was_training)
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
