@@ -28,5 +28,5 @@ echo "== binder/postBuild"
 bash binder/postBuild 2>&1 | grep -v "is ignored: it is neither" || true
 python -c "import torch, gancourse; print('gancourse', gancourse.__version__, '| torch', torch.__version__)"
 echo "== $NOTEBOOK under nbval (smoke budget)"
-GANCOURSE_BUDGET=smoke GANCOURSE_PROGRESS=0 MPLBACKEND=Agg python -m pytest -q "$NOTEBOOK"
+GANCOURSE_BUDGET=smoke GANCOURSE_PROGRESS=0 OMP_NUM_THREADS=1 python -m pytest -q "$NOTEBOOK"
 echo "binder/ OK"

@@ -3,7 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export GANCOURSE_BUDGET=${GANCOURSE_BUDGET:-smoke} GANCOURSE_PROGRESS=${GANCOURSE_PROGRESS:-0} MPLBACKEND=${MPLBACKEND:-Agg}
+export GANCOURSE_BUDGET=${GANCOURSE_BUDGET:-smoke} GANCOURSE_PROGRESS=${GANCOURSE_PROGRESS:-0}
+# No MPLBACKEND here: the notebooks' kernels keep Jupyter's inline backend, which draws every figure as a
+# student would see it, so a figure that fails to render (a bad mathtext label, say) fails its cell. Under Agg,
+# plt.show() draws nothing and such errors pass unseen.
 # One torch thread per process: the course's tiny networks run 10-40x slower when their threads contend for a
 # shared 2-core machine (measured: benchmarks/results/*_cpu.md); nbval runs one notebook at a time anyway.
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}

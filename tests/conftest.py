@@ -1,6 +1,7 @@
 import os
 
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Not MPLBACKEND: the environment reaches the notebooks' kernels, which must keep the inline backend so that
+# nbval draws every figure (a figure that fails to draw fails its cell). Agg is set for this process only.
 os.environ.setdefault("GANCOURSE_PROGRESS", "0")
 
 import matplotlib  # noqa: E402
