@@ -84,9 +84,14 @@ def _mps_available() -> bool:
     return bool(backend is not None and backend.is_available())
 
 
+def progress_enabled() -> bool:
+    """Whether progress bars are shown: yes unless the environment sets ``GANCOURSE_PROGRESS=0`` (CI does)."""
+    return os.environ.get("GANCOURSE_PROGRESS", "1") != "0"
+
+
 def progress(iterable, desc: str | None = None, total: int | None = None):
     """Wrap a loop in a tqdm.auto progress bar (a widget in Jupyter); plain iteration when GANCOURSE_PROGRESS=0."""
-    if os.environ.get("GANCOURSE_PROGRESS", "1") == "0":
+    if not progress_enabled():
         return iterable
     from tqdm.auto import tqdm
 

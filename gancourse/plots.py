@@ -8,7 +8,8 @@ import torch
 from .trainers.base import Callback
 
 __all__ = [
-    "plot_densities_1d", "plot_samples_2d", "plot_d_heatmap_2d", "plot_critic_2d", "plot_history", "plot_grad_norms", "LivePlot",
+    "plot_densities_1d", "plot_samples_2d", "plot_d_heatmap_2d", "plot_critic_2d", "plot_history", "plot_grad_norms",
+    "LivePlot",
 ]
 
 REAL, FAKE, DISC, OPT = "#1f77b4", "#d62728", "#2ca02c", "#000000"

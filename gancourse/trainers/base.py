@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from ..config import device as best_device
+from ..config import progress_enabled
 
 __all__ = [
     "Trainer", "Callback", "Checkpoint", "TrainingDiverged", "History", "make_sampler", "adam",
@@ -333,7 +334,7 @@ class Trainer:
 
 
 def _progress_bar(total, enabled, desc):
-    if not enabled or os.environ.get("GANCOURSE_PROGRESS", "1") == "0":
+    if not enabled or not progress_enabled():
         return None
     from tqdm.auto import tqdm
 
