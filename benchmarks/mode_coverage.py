@@ -43,6 +43,7 @@ class Method:
     act: str = "relu"
     width: int = 128
     depth: int = 2
+    g_depth: int | None = None    # the generator's hidden layers, when not ``depth``
     z_dim: int = 16
     batch: int = 256
     lr_d: float = 1e-3
@@ -55,7 +56,10 @@ class Method:
     steps: dict = dataclasses.field(default_factory=lambda: {"ring": 6000, "grid": 6000})
 
     def notes(self) -> str:
-        bits = [f"{self.act} {self.depth}x{self.width}", f"z {self.z_dim}", f"batch {self.batch}",
+        shape = f"{self.act} {self.depth}x{self.width}"
+        if self.g_depth is not None:
+            shape = f"{self.act}, G {self.g_depth}x{self.width}, D {self.depth}x{self.width}"
+        bits = [shape, f"z {self.z_dim}", f"batch {self.batch}",
                 f"Adam lr D {self.lr_d:g} / G {self.lr_g:g} betas {self.betas}"]
         if self.kind == "gan":
             bits.insert(0, f"{self.g_loss} G loss")
@@ -75,6 +79,10 @@ METHODS = {
     # tuned (learning rate 1e-3 .. 5e-3, width, depth, batch, decay) on seed 0 of the grid: lr 3e-3 was best
     "nonsaturating": Method("GAN (non-saturating)", act="tanh", lr_d=3e-3, lr_g=3e-3, decay=0.75,
                             steps={"ring": 6000, "grid": 6000}),
+    # a deeper generator cuts its samples between modes more sharply (higher HQ on the ring, found after the
+    # first run of this table: 8/8 at 97.3 % HQ on seed 0)
+    "nonsaturating-g3": Method("GAN (non-saturating, 3-layer G)", act="tanh", g_depth=3, lr_d=3e-3, lr_g=3e-3,
+                               decay=0.75, steps={"ring": 5000, "grid": 5000}),
     # the unrolled GAN with the reference's learning rates (D 1e-4, G 1e-3), where the plain GAN collapses
     "unrolled5": Method("Unrolled GAN, 5 steps", kind="unrolled", unroll=5, lr_d=1e-4, lr_g=1e-3,
                         steps={"ring": 1000, "grid": 1000}),
@@ -97,7 +105,8 @@ PUBLISHED = [  # (method, ring modes, ring HQ %, grid modes, grid HQ %, source) 
 
 def build(method: Method, seed: int, device) -> GANTrainer:
     torch.manual_seed(seed)
-    G = MLPGenerator(z_dim=method.z_dim, out_dim=2, width=method.width, depth=method.depth, act=method.act)
+    G = MLPGenerator(z_dim=method.z_dim, out_dim=2, width=method.width, depth=method.g_depth or method.depth,
+                     act=method.act)
     D = MLPDiscriminator(in_dim=2, width=method.width, depth=method.depth, act=method.act)
     common = dict(lr_d=method.lr_d, lr_g=method.lr_g, betas=method.betas, device=device, seed=seed)
     if method.kind == "gan":
