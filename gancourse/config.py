@@ -89,8 +89,12 @@ def progress_enabled() -> bool:
     return os.environ.get("GANCOURSE_PROGRESS", "1") != "0"
 
 
-def progress(iterable, desc: str | None = None, total: int | None = None):
-    """Wrap a loop in a tqdm.auto progress bar (a widget in Jupyter); plain iteration when GANCOURSE_PROGRESS=0."""
+def progress(iterable=None, desc: str | None = None, total: int | None = None):
+    """Wrap a loop in a tqdm.auto progress bar (a widget in Jupyter); plain iteration when GANCOURSE_PROGRESS=0.
+
+    With no ``iterable``, a bar of ``total`` steps to ``update`` by hand (what the trainers use), or None when bars
+    are off.
+    """
     if not progress_enabled():
         return iterable
     from tqdm.auto import tqdm

@@ -92,3 +92,13 @@ def test_progress_wraps_or_passes_through(monkeypatch):
     monkeypatch.setenv("GANCOURSE_PROGRESS", "1")
     bar = gc.progress(items, desc="x")
     assert bar is not items and list(bar) == items
+
+
+def test_progress_by_hand_is_off_or_a_bar(monkeypatch):
+    monkeypatch.setenv("GANCOURSE_PROGRESS", "0")
+    assert gc.progress(desc="x", total=3) is None
+    monkeypatch.setenv("GANCOURSE_PROGRESS", "1")
+    bar = gc.progress(desc="x", total=3)
+    bar.update(2)
+    assert (bar.n, bar.total) == (2, 3)
+    bar.close()

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from ..config import device as best_device
-from ..config import progress_enabled
+from ..config import progress as progress_bar
 
 __all__ = [
     "Trainer", "Callback", "Checkpoint", "TrainingDiverged", "History", "make_sampler", "adam",
@@ -279,7 +279,7 @@ class Trainer:
             raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
         callbacks = [cb if isinstance(cb, Callback) else _FunctionCallback(cb) for cb in callbacks]
         self._draw = make_sampler(data, batch_size, self.data_rng, self.device)
-        bar = _progress_bar(steps, progress, type(self).__name__)
+        bar = progress_bar(desc=type(self).__name__, total=steps) if progress else None
         pending = []
         try:
             for i in range(int(steps)):
@@ -331,11 +331,3 @@ class Trainer:
         """Restore everything :meth:`save_checkpoint` wrote; the next ``fit`` continues exactly where it stopped."""
         self.load_state_dict(load_state(path))
         return self
-
-
-def _progress_bar(total, enabled, desc):
-    if not enabled or not progress_enabled():
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, leave=False, mininterval=0.5)
