@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._util import eval_mode
+
 __all__ = ["DigitClassifier", "train_digit_classifier", "digit_classifier", "accuracy", "class_counts"]
 
 
@@ -46,12 +48,10 @@ class DigitClassifier(nn.Module):
     @torch.no_grad()
     def predict_proba(self, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
         """Class probabilities (N, n_classes) as float32 on the CPU, in eval mode."""
-        was_training = self.training
-        self.eval()
         device = next(self.parameters()).device
-        out = [F.softmax(self(images[i:i + batch_size].to(device, torch.float32)).float(), dim=1).cpu()
-               for i in range(0, len(images), batch_size)]
-        self.train(was_training)
+        with eval_mode(self):
+            out = [F.softmax(self(images[i:i + batch_size].to(device, torch.float32)).float(), dim=1).cpu()
+                   for i in range(0, len(images), batch_size)]
         return torch.cat(out) if out else torch.zeros(0, self.n_classes)
 
     def predict(self, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:

@@ -5,6 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from ._util import eval_mode
 from .trainers.base import Callback
 
 __all__ = [
@@ -81,10 +82,8 @@ def _on_square(D, lim: float, n: int) -> tuple[torch.Tensor, torch.Tensor]:
     axis = torch.linspace(-lim, lim, n)
     xs, ys = torch.meshgrid(axis, axis, indexing="xy")
     pts = torch.stack([xs.flatten(), ys.flatten()], 1)
-    was_training = D.training
-    D.eval()
-    out = D(pts.to(next(D.parameters()).device)).float().cpu().reshape(n, n)
-    D.train(was_training)
+    with eval_mode(D):
+        out = D(pts.to(next(D.parameters()).device)).float().cpu().reshape(n, n)
     return out, axis
 
 
@@ -117,11 +116,8 @@ def plot_critic_2d(D, lim: float, ax=None, n: int = 100, fake=None, arrows: int 
         ax.scatter(fake[:, 0].numpy(), fake[:, 1].numpy(), s=3, c="tab:orange", alpha=0.6, label="G(z)")
         if arrows:
             x = fake[:arrows].to(next(D.parameters()).device).requires_grad_(True)
-            was_training = D.training
-            D.eval()
-            with torch.enable_grad():  # also when called under no_grad
+            with eval_mode(D), torch.enable_grad():  # also when called under no_grad
                 (grad,) = torch.autograd.grad(D(x).sum(), x)
-            D.train(was_training)
             x, grad = x.detach().cpu(), grad.cpu()
             ax.quiver(x[:, 0].numpy(), x[:, 1].numpy(), grad[:, 0].numpy(), grad[:, 1].numpy(), color="k",
                       angles="xy", scale_units="xy", scale=8 / lim, width=0.004)

@@ -17,6 +17,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from ._util import eval_mode
+
 __all__ = [
     "LOG4", "grid_1d", "grid_2d", "gaussian_log_pdf", "integrate", "optimal_d", "optimal_d_logit",
     "value", "value_optimal", "value_mc", "kl", "jsd", "wasserstein_1d", "wasserstein_1d_samples", "d_logits_on",
@@ -154,8 +156,5 @@ def d_logits_on(D: torch.nn.Module, x) -> torch.Tensor:
         x = x[:, None]
     param = next(D.parameters(), None)
     dev = param.device if param is not None else torch.device("cpu")
-    was_training = D.training
-    D.eval()
-    out = D(x.to(dev, torch.float32)).double().cpu().reshape(-1)
-    D.train(was_training)
-    return out
+    with eval_mode(D):
+        return D(x.to(dev, torch.float32)).double().cpu().reshape(-1)

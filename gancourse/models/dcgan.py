@@ -18,6 +18,8 @@ import math
 import torch
 from torch import nn
 
+from .._util import eval_mode
+
 __all__ = ["DCGANGenerator", "DCGANDiscriminator", "dcgan_init", "conv_layers"]
 
 
@@ -147,11 +149,8 @@ def conv_layers(model: nn.Module, input_shape) -> list[dict]:
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
             hooks.append(m.register_forward_hook(hook))
     try:
-        was_training = model.training
-        model.eval()
-        with torch.no_grad():
+        with eval_mode(model), torch.no_grad():
             model(torch.zeros(input_shape, device=next(model.parameters()).device))
-        model.train(was_training)
     finally:
         for h in hooks:
             h.remove()

@@ -21,6 +21,7 @@ import torch
 from torch.nn import functional as F
 
 from .. import losses
+from .._util import eval_mode
 from .base import Trainer, adam
 
 __all__ = ["Pix2PixTrainer", "LinearDecay", "GAN_LOSSES", "RECON_LOSSES"]
@@ -79,17 +80,15 @@ class _ImageToImage(Trainer):
 
     @torch.no_grad()
     def _run_eval(self, model, x, batch_size=256, dropout=False):
-        was_training = model.training
-        model.eval()
-        if dropout:  # keep dropout on as noise (the Pix2Pix paper does so at test time too)
-            for m in model.modules():
-                if isinstance(m, torch.nn.Dropout):
-                    m.train()
         out = []
-        for i in range(0, len(x), batch_size):
-            with self.autocast():
-                out.append(model(self._prepare(x[i:i + batch_size].to(self.device))).float().cpu())
-        model.train(was_training)
+        with eval_mode(model):
+            if dropout:  # keep dropout on as noise (the Pix2Pix paper does so at test time too)
+                for m in model.modules():
+                    if isinstance(m, torch.nn.Dropout):
+                        m.train()
+            for i in range(0, len(x), batch_size):
+                with self.autocast():
+                    out.append(model(self._prepare(x[i:i + batch_size].to(self.device))).float().cpu())
         return torch.cat(out).contiguous()
 
 
