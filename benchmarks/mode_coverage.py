@@ -30,7 +30,7 @@ import torch
 
 import gancourse as gc
 from gancourse.models import MLPDiscriminator, MLPGenerator
-from gancourse.trainers import GANTrainer, LinearDecay, UnrolledGANTrainer, WGANGPTrainer
+from gancourse.trainers import GANTrainer, UnrolledGANTrainer, WGANGPTrainer
 
 
 @dataclasses.dataclass
@@ -123,11 +123,8 @@ def run(method: Method, data_name: str, seed: int, steps: int, device="cpu", n_e
     """Train one method on one data set from one seed; return the coverage metrics and the time taken."""
     data = gc.data.toy.make(data_name)
     trainer = build(method, seed, device)
-    if method.decay:
-        decay_steps = int(steps * method.decay)
-        for name, opt in trainer.optimizers.items():
-            trainer.schedulers[name] = torch.optim.lr_scheduler.LambdaLR(
-                opt, LinearDecay(steps - decay_steps, decay_steps))
+    decay_steps = int(steps * method.decay)
+    trainer.decay_learning_rates(decay_steps, constant_steps=steps - decay_steps)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     trainer.fit(data, steps=steps, batch_size=method.batch, progress=False)
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0

@@ -215,3 +215,15 @@ def test_sample_is_on_cpu_and_in_eval_mode_only_temporarily():
     assert out.shape == (7, 2) and out.device.type == "cpu"
     assert t.G.training
     assert math.isfinite(out.sum().item())
+
+
+def test_decay_learning_rates_holds_then_falls_to_zero():
+    # lr 1e-3 held for 2 steps, then 1e-3 * (1 - j/5) after the j-th of 4 decay steps (LinearDecay's rule), by hand
+    t = make_trainer(lr_d=1e-3, lr_g=1e-3).decay_learning_rates(4, constant_steps=2)
+    assert set(t.schedulers) == set(t.optimizers)
+    seen = []
+    for _ in range(6):
+        t.step(toy.ring().sample(8))
+        seen.append(t.optimizers["G"].param_groups[0]["lr"])
+    assert seen == pytest.approx([1e-3, 1e-3, 8e-4, 6e-4, 4e-4, 2e-4])
+    assert not make_trainer().decay_learning_rates(0).schedulers

@@ -28,7 +28,7 @@ from ..config import progress as progress_bar
 
 __all__ = [
     "Trainer", "Callback", "Checkpoint", "TrainingDiverged", "History", "make_sampler", "adam",
-    "atomic_save", "load_state",
+    "atomic_save", "load_state", "LinearDecay",
 ]
 
 
@@ -198,6 +198,26 @@ def _set_rng_state(trainer, state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+class LinearDecay:
+    """The learning-rate factor of the Pix2Pix/CycleGAN schedule, for ``torch.optim.lr_scheduler.LambdaLR``
+    (see :meth:`Trainer.decay_learning_rates`).
+
+    factor(t) = 1 for t <= constant_steps, then 1 - (t - constant_steps) / (decay_steps + 1), never below 0:
+    the rate holds for ``constant_steps`` steps then falls linearly towards 0 over ``decay_steps`` more (the
+    reference code's ``lambda_rule``, counted in steps instead of epochs). A class, not a lambda, so its
+    state goes into checkpoints.
+    """
+
+    def __init__(self, constant_steps: int, decay_steps: int):
+        for name, v in (("constant_steps", constant_steps), ("decay_steps", decay_steps)):
+            if isinstance(v, bool) or int(v) != v or v < 0:
+                raise ValueError(f"{name} must be a non-negative integer, got {v!r}")
+        self.constant_steps, self.decay_steps = int(constant_steps), int(decay_steps)
+
+    def __call__(self, t: int) -> float:
+        return max(0.0, 1.0 - max(0, t - self.constant_steps) / (self.decay_steps + 1))
+
+
 class Trainer:
     """Base class. Subclasses register models and optimizers in ``self.models`` / ``self.optimizers`` and
     implement :meth:`train_step`.
@@ -233,6 +253,16 @@ class Trainer:
     def autocast(self):
         """bf16 autocast on CUDA when ``amp`` is on; a no-op context otherwise."""
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp)
+
+    def decay_learning_rates(self, decay_steps: int, constant_steps: int | None = 0) -> "Trainer":
+        """Hold every optimizer's learning rate for ``constant_steps`` steps, then let it fall linearly to 0 over
+        ``decay_steps`` more: one :class:`LinearDecay` scheduler per optimizer, stepped once per training step
+        and saved in checkpoints. ``decay_steps`` 0 adds no schedule."""
+        if decay_steps:
+            for name, opt in self.optimizers.items():
+                rule = LinearDecay(constant_steps or 0, decay_steps)
+                self.schedulers[name] = torch.optim.lr_scheduler.LambdaLR(opt, rule)
+        return self
 
     def next_batch(self):
         """A fresh batch from the data being fitted (for k D steps per G step), or None outside ``fit``."""

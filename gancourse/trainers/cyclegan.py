@@ -111,7 +111,7 @@ class CycleGANTrainer(_ImageToImage):
                           self.device)
         self.models = {"G_AB": self.G_AB, "G_BA": self.G_BA, "D_A": self.D_A, "D_B": self.D_B}
         self.optimizers = {"G": self.opt_G, "D": self.opt_D}
-        self._add_schedules(constant_steps, decay_steps)
+        self.decay_learning_rates(decay_steps, constant_steps)
 
     @staticmethod
     def _l1(x, y):

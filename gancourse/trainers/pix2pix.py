@@ -22,31 +22,12 @@ from torch.nn import functional as F
 
 from .. import losses
 from .._util import eval_mode
-from .base import Trainer, adam
+from .base import LinearDecay, Trainer, adam
 
 __all__ = ["Pix2PixTrainer", "LinearDecay", "GAN_LOSSES", "RECON_LOSSES"]
 
 GAN_LOSSES = ("minimax", "lsgan")  # minimax: D's cross-entropy with G's non-saturating loss (the paper)
 RECON_LOSSES = ("l1", "l2")
-
-
-class LinearDecay:
-    """The learning-rate factor of the Pix2Pix/CycleGAN schedule, for ``torch.optim.lr_scheduler.LambdaLR``.
-
-    factor(t) = 1 for t <= constant_steps, then 1 - (t - constant_steps) / (decay_steps + 1), never below 0:
-    the rate holds for ``constant_steps`` steps then falls linearly towards 0 over ``decay_steps`` more (the
-    reference code's ``lambda_rule``, counted in steps instead of epochs). A class, not a lambda, so its
-    state goes into checkpoints.
-    """
-
-    def __init__(self, constant_steps: int, decay_steps: int):
-        for name, v in (("constant_steps", constant_steps), ("decay_steps", decay_steps)):
-            if isinstance(v, bool) or int(v) != v or v < 0:
-                raise ValueError(f"{name} must be a non-negative integer, got {v!r}")
-        self.constant_steps, self.decay_steps = int(constant_steps), int(decay_steps)
-
-    def __call__(self, t: int) -> float:
-        return max(0.0, 1.0 - max(0, t - self.constant_steps) / (self.decay_steps + 1))
 
 
 def _check_positive(name, value):
@@ -71,12 +52,6 @@ class _ImageToImage(Trainer):
         if self.channels_last and x.ndim == 4:
             return x.contiguous(memory_format=torch.channels_last)
         return x
-
-    def _add_schedules(self, constant_steps: int | None, decay_steps: int) -> None:
-        if decay_steps:
-            for name, opt in self.optimizers.items():
-                rule = LinearDecay(constant_steps or 0, decay_steps)
-                self.schedulers[name] = torch.optim.lr_scheduler.LambdaLR(opt, rule)
 
     @torch.no_grad()
     def _run_eval(self, model, x, batch_size=256, dropout=False):
@@ -129,7 +104,7 @@ class Pix2PixTrainer(_ImageToImage):
         if self.D is not None:
             self.opt_D = adam(self.D.parameters(), lr if lr_d is None else lr_d, betas, self.device)
             self.models["D"], self.optimizers["D"] = self.D, self.opt_D
-        self._add_schedules(constant_steps, decay_steps)
+        self.decay_learning_rates(decay_steps, constant_steps)
 
     def recon_loss(self, fake: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Mean |fake - target| (``l1``) or mean (fake - target)^2 (``l2``), per pixel and channel."""
