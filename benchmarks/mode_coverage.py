@@ -135,7 +135,6 @@ def run(method: Method, data_name: str, seed: int, steps: int, device="cpu", n_e
 
 
 def _mean_std(values, fmt):
-    values = [v for v in values]
     if any(math.isinf(v) for v in values):
         return "inf"
     mean = statistics.fmean(values)
@@ -164,22 +163,23 @@ def main(argv=None):
               "|---|---|---|---|---|---|---|---|")
     rows, per_run = [], []
     total0 = time.perf_counter()
-    jobs = [(key, data_name, seed, max(1, round(METHODS[key].steps[data_name] * args.steps_scale)))
-            for key in args.methods for data_name in args.data for seed in args.seeds]
+    def steps(key, data_name):
+        return max(1, round(METHODS[key].steps[data_name] * args.steps_scale))
+
+    jobs = [(key, data_name, seed) for key in args.methods for data_name in args.data for seed in args.seeds]
     with concurrent.futures.ProcessPoolExecutor(args.jobs, initializer=torch.set_num_threads,
                                                 initargs=(args.threads,)) as pool:
-        futures = {job: pool.submit(run, METHODS[job[0]], job[1], job[2], job[3], device) for job in jobs}
+        futures = {job: pool.submit(run, METHODS[job[0]], *job[1:], steps(*job[:2]), device) for job in jobs}
         done = {job: future.result() for job, future in futures.items()}
     for key in args.methods:
         method = METHODS[key]
         for data_name in args.data:
             results = []
             for seed in args.seeds:
-                steps = max(1, round(method.steps[data_name] * args.steps_scale))
-                r = done[(key, data_name, seed, steps)]
+                r = done[(key, data_name, seed)]
                 results.append(r)
                 line = (f"{key} {data_name} seed {seed}: {r['modes']}/{r['n_modes']} modes, HQ {100 * r['hq']:.1f} %, "
-                        f"KL {r['kl']:.3f}, {r['cpu']:.1f} CPU s, {r['wall']:.1f} wall s ({steps} steps)")
+                        f"KL {r['kl']:.3f}, {r['cpu']:.1f} CPU s, {r['wall']:.1f} wall s ({steps(key, data_name)} steps)")
                 print(line, flush=True)
                 per_run.append(line)
             k = results[0]["n_modes"]
