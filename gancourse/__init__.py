@@ -1,7 +1,7 @@
 """gancourse: the helper package of an interactive course on Generative Adversarial Networks.
 
     import gancourse as gc
-    gc.seed_everything(0)
+    SEED = gc.seed_everything()        # GANCOURSE_SEED, 0 by default
     steps = gc.pick(smoke=200, default=3000, full=20000)   # set by GANCOURSE_BUDGET
 """
 from . import checks, data, losses, models, plots, theory, trainers
@@ -9,14 +9,15 @@ from . import saturation
 from . import classifiers, images
 from . import img2img
 from . import metrics
-from .config import BUDGETS, budget, device, pick, progress, seed_everything
+from . import validation
+from .config import BUDGETS, budget, device, pick, progress, seed, seed_everything
 from .trainers import Callback, Checkpoint, GANTrainer, Trainer, TrainingDiverged
 
 __version__ = "0.1.0"
 
 __all__ = [
     "checks", "data", "losses", "models", "plots", "theory", "trainers", "saturation", "metrics",
-    "BUDGETS", "budget", "device", "pick", "progress", "seed_everything",
+    "BUDGETS", "budget", "device", "pick", "progress", "seed", "seed_everything", "validation",
     "Callback", "Checkpoint", "GANTrainer", "Trainer", "TrainingDiverged",
 ]
 __all__ += ["classifiers", "images"]

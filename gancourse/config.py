@@ -10,6 +10,12 @@ When the variable is unset, the budget is ``full`` if a CUDA GPU is present and 
 Notebooks ask for sizes with :func:`pick`::
 
     steps = gc.pick(smoke=300, default=3000, full=20000)
+
+Every random choice of a notebook starts from one seed, read from ``GANCOURSE_SEED`` (default 0) by :func:`seed`::
+
+    SEED = gc.seed_everything()        # seeds Python, NumPy and torch with gc.seed() and returns it
+    trainer = gc.GANTrainer(G, D, seed=SEED)
+    gen = torch.Generator().manual_seed(SEED + 1)   # further streams are derived from the one seed
 """
 from __future__ import annotations
 
@@ -19,9 +25,13 @@ import random
 import numpy as np
 import torch
 
+from . import validation
+
 BUDGETS = ("smoke", "default", "full")
 BUDGET_ENV = "GANCOURSE_BUDGET"
 DEVICE_ENV = "GANCOURSE_DEVICE"
+SEED_ENV = "GANCOURSE_SEED"
+SEED_LIMIT = validation.SEED_MAX - 1024
 
 
 def budget() -> str:
@@ -44,17 +54,39 @@ def pick(smoke, default, full=None):
     return default
 
 
-def seed_everything(seed: int) -> torch.Generator:
-    """Seed Python, NumPy and torch (CPU and CUDA), make cuDNN deterministic, and return a seeded CPU generator."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2**32:
-        raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
-    seed = int(seed)
+def seed() -> int:
+    """The course's seed: ``GANCOURSE_SEED`` (an integer in [0, 2**32 - 1024)), 0 when unset; read each call.
+
+    Notebooks derive every random stream from it (``SEED + 1``, ``SEED + 2``, ...), so one variable changes every
+    random choice of a lesson, and a claim that holds for one seed only shows up when another is tried. The top
+    1024 values are kept free so that those offsets stay valid seeds.
+    """
+    value = os.environ.get(SEED_ENV, "").strip()
+    if not value:
+        return 0
+    try:
+        out = int(value)
+    except ValueError:
+        out = -1
+    if not 0 <= out < SEED_LIMIT:
+        raise ValueError(f"{SEED_ENV}={value!r} is not a seed; use an integer in [0, {SEED_LIMIT})")
+    return out
+
+
+def seed_everything(seed: int | None = None) -> int:
+    """Seed Python, NumPy and torch (CPU and CUDA) and make cuDNN deterministic; return the seed used.
+
+    ``seed`` defaults to :func:`seed` (the ``GANCOURSE_SEED`` variable).
+    """
+    if seed is None:
+        seed = globals()["seed"]()
+    seed = validation.seed("seed", seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
-    return torch.Generator().manual_seed(seed)
+    return seed
 
 
 def device(prefer: str | None = None) -> torch.device:

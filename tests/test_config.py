@@ -45,9 +45,26 @@ def test_seed_everything_repeats_every_generator():
 
     gc.seed_everything(123)
     first = draw()
-    gen = gc.seed_everything(123)
+    assert gc.seed_everything(123) == 123
     assert draw() == first
-    assert torch.equal(torch.rand(3, generator=gen), torch.rand(3, generator=torch.Generator().manual_seed(123)))
+
+
+def test_the_seed_knob_is_read_from_the_environment(monkeypatch):
+    monkeypatch.delenv("GANCOURSE_SEED", raising=False)
+    assert gc.seed() == 0
+    monkeypatch.setenv("GANCOURSE_SEED", " 7 ")
+    assert gc.seed() == 7
+    assert gc.seed_everything() == 7                      # no argument: the knob
+    first = float(torch.rand(()))
+    gc.seed_everything(7)
+    assert float(torch.rand(())) == first
+
+
+@pytest.mark.parametrize("value", ["-1", "x", "1.5", str(2**32 - 1)])
+def test_a_bad_seed_knob_says_what_is_allowed(monkeypatch, value):
+    monkeypatch.setenv("GANCOURSE_SEED", value)
+    with pytest.raises(ValueError, match="GANCOURSE_SEED"):
+        gc.seed()
 
 
 def test_seed_everything_sets_the_real_cudnn_flags():

@@ -52,7 +52,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .. import losses, theory
+from .. import config, losses, theory
 from ..data.toy import TOY, make
 from ..models.mlp import MLPDiscriminator, MLPGenerator
 from ..trainers.base import TrainingDiverged
@@ -124,7 +124,7 @@ class LabSettings:
     steps_per_frame: int = 5
     slow_motion: bool = False
     batch_size: int = 256
-    seed: int = 0
+    seed: int = dataclasses.field(default_factory=config.seed)  # GANCOURSE_SEED unless given
 
 
 @dataclasses.dataclass(frozen=True)
