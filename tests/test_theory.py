@@ -7,8 +7,23 @@ import torch
 from gancourse import theory as th
 from gancourse.data import toy
 
-# V(G, D*) for p = N(0, 1), q = N(mu, 1): REFERENCE_NUMBERS.md
+# V(G, D*) for p = N(0, 1), q = N(mu, 1), to six decimals (also in lesson 02); recomputed below by scipy's quadrature
 REFERENCE = {0: -1.386294, 1: -1.163451, 2: -0.712633, 5: -0.034409, 10: -0.000002}
+
+
+@pytest.mark.parametrize("mu, expected", REFERENCE.items())
+def test_the_reference_table_is_what_independent_quadrature_gives(mu, expected):
+    pytest.importorskip("scipy")
+    from scipy.integrate import quad
+    from scipy.stats import norm
+
+    def integrand(t):  # p log D* + q log(1 - D*), in log space
+        lp, lq = norm.logpdf(t), norm.logpdf(t, mu)
+        lm = np.logaddexp(lp, lq)
+        return np.exp(lp) * (lp - lm) + np.exp(lq) * (lq - lm)
+
+    value, _ = quad(integrand, -30, 40, points=[0, mu], limit=500, epsabs=1e-12)
+    assert value == pytest.approx(expected, abs=5e-7)
 
 
 @pytest.fixture(scope="module")

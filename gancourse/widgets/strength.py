@@ -33,7 +33,7 @@ STEPS = (0, 3, 10, 30, 100, 300, 1000, 3000)
 
 
 class DStrengthExplorer:
-    """Interactive explorer of D's strength (width, learning rate, D steps k) against a fixed G.
+    """Interactive explorer of D's strength (width, learning rate, D training steps) against a fixed G.
 
     Args:
         data: the real distribution, 1-D or 2-D (default ``Mixture1D([0.0], std=0.5)``).
@@ -81,7 +81,7 @@ class DStrengthExplorer:
             "lr": widgets.FloatLogSlider(value=lr, base=10, min=np.log10(lo), max=np.log10(hi), step=0.25,
                                          description="D learning rate", readout_format=".1e",
                                          continuous_update=False, style=style),
-            "steps": widgets.SelectionSlider(options=step_choices, value=steps, description="D steps k",
+            "steps": widgets.SelectionSlider(options=step_choices, value=steps, description="D steps (G fixed)",
                                              continuous_update=False, style=style),
         }
         if self._own_G:
@@ -202,7 +202,7 @@ class DStrengthExplorer:
             plots.plot_samples_2d(real, fake, ax=ax0, s=2, title="D(x) with real and fake samples")
         steps = np.asarray(r.steps, dtype=float)
         plots.plot_grad_norms(steps, {"minimax (saturating)": r.grad_minimax,
-                                      "non-saturating": r.grad_nonsaturating}, ax=ax1, xlabel="D steps k",
+                                      "non-saturating": r.grad_nonsaturating}, ax=ax1, xlabel="D training steps (G fixed)",
                               title=f"G's gradient norm (ratio at the end: {r.ratio:.3g})")
         ax1.set_xscale("symlog", linthresh=1)
         ax1.set_xlim(0, max(1.0, 1.5 * steps.max()))
