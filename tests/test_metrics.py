@@ -85,3 +85,105 @@ def test_nearest_mode_fractions_count_every_sample():
         nearest_mode_fractions(torch.zeros(3, 3), SQUARE)
     with pytest.raises(ValueError, match="must not be empty"):
         nearest_mode_fractions(torch.zeros(0, 2), SQUARE)
+
+
+# ---------------------------------------------------------------------------------------------- precision / recall
+from gancourse.metrics import frechet_distance, gaussian_frechet, precision_recall  # noqa: E402
+
+
+def test_precision_recall_by_hand_in_one_dimension():
+    # reals at 0, 1, 2, 10: with k = 1 their radii are 1, 1, 1, 8 (nearest other real)
+    real = torch.tensor([[0.0], [1.0], [2.0], [10.0]])
+    # fakes at 0.5, 3.5, 30, 31: radii (nearest other fake) 3, 3, 1, 1
+    fake = torch.tensor([[0.5], [3.5], [30.0], [31.0]])
+    r = precision_recall(real, fake, k=1)
+    # fakes inside a real ball: 0.5 (ball of 0: radius 1), 3.5 (ball of 2 reaches 3: no; ball of 10 reaches 2: no,
+    # 10 - 3.5 = 6.5 <= 8: yes), 30 and 31 no -> 2 / 4
+    assert r["precision"] == pytest.approx(0.5)
+    # reals inside a fake ball: 0 (0.5 +- 3), 1, 2 (3.5 +- 3 and 0.5 +- 3), 10 no -> 3 / 4
+    assert r["recall"] == pytest.approx(0.75)
+
+
+def test_a_generator_that_drops_half_the_modes_has_full_precision_and_half_recall():
+    gen = torch.Generator().manual_seed(0)
+    centres = torch.tensor([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
+    real = (centres.repeat_interleave(200, 0) + 0.1 * torch.randn(800, 2, generator=gen))
+    fake = (centres[:2].repeat_interleave(400, 0) + 0.1 * torch.randn(800, 2, generator=gen))
+    r = precision_recall(real, fake, k=3)
+    # the two dropped clusters are 10 apart from every fake: their 400 reals are never reached, so recall <= 1/2;
+    # of the kept clusters' reals, all but a few in the tails lie inside some fake ball
+    assert 0.45 < r["recall"] <= 0.5
+    assert r["precision"] > 0.95
+
+
+def test_identical_sets_score_one_and_arrays_are_accepted():
+    x = np.random.default_rng(0).normal(size=(50, 3))
+    assert precision_recall(x, x) == {"precision": 1.0, "recall": 1.0}
+
+
+def test_precision_recall_refuses_bad_input():
+    x = torch.zeros(10, 2)
+    with pytest.raises(gc.validation.ArgumentError, match="same number of features"):
+        precision_recall(x, torch.zeros(10, 3))
+    with pytest.raises(gc.validation.ArgumentError, match="more than k"):
+        precision_recall(x, torch.zeros(3, 2), k=3)
+    with pytest.raises(gc.validation.ArgumentError, match="k must be"):
+        precision_recall(x, x, k=0)
+    with pytest.raises(gc.validation.ArgumentError, match="NaN"):
+        precision_recall(x, torch.full((10, 2), float("nan")))
+
+
+# ---------------------------------------------------------------------------------------------- Frechet distance
+def _with_moments(n, mean, cov, seed=0):
+    """n samples whose sample mean and (N - 1) covariance are exactly ``mean`` and ``cov``."""
+    x = np.random.default_rng(seed).normal(size=(n, len(mean)))
+    x -= x.mean(0)
+    white = np.linalg.cholesky(np.atleast_2d(np.cov(x, rowvar=False)))
+    x = x @ np.linalg.inv(white).T @ np.linalg.cholesky(cov).T
+    return x + mean
+
+
+def test_frechet_distance_one_dimension_is_mean_gap_plus_std_gap_squared():
+    # N(1, 2^2) and N(4, 0.5^2): (1 - 4)^2 + (2 - 0.5)^2 = 11.25
+    assert gaussian_frechet([1.0], [[4.0]], [4.0], [[0.25]]) == pytest.approx(11.25)
+    a, b = _with_moments(40, np.array([1.0]), np.array([[4.0]])), _with_moments(60, np.array([4.0]), np.array([[0.25]]), 1)
+    assert frechet_distance(a, b) == pytest.approx(11.25)
+
+
+def test_frechet_distance_of_commuting_covariances_is_a_sum_of_square_gaps():
+    # diagonal covariances: tr(S1 + S2 - 2 sqrt(S1 S2)) = sum (s1_i - s2_i)^2 with s the standard deviations
+    s1, s2 = np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 0.5])
+    mu1, mu2 = np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 2.0])
+    expected = 1.0 + 4.0 + ((s1 - s2) ** 2).sum()   # 5 + 1 + 0 + 6.25
+    assert gaussian_frechet(mu1, np.diag(s1**2), mu2, np.diag(s2**2)) == pytest.approx(expected)
+    a, b = _with_moments(30, mu1, np.diag(s1**2)), _with_moments(30, mu2, np.diag(s2**2), seed=1)
+    assert frechet_distance(torch.from_numpy(a), torch.from_numpy(b)) == pytest.approx(expected)
+
+
+def test_frechet_distance_agrees_with_scipy_sqrtm_on_general_covariances():
+    from scipy import linalg
+
+    rng = np.random.default_rng(3)
+    a_, b_ = rng.normal(size=(5, 5)), rng.normal(size=(5, 5))
+    s1, s2 = a_ @ a_.T + 0.1 * np.eye(5), b_ @ b_.T + 0.1 * np.eye(5)
+    mu1, mu2 = rng.normal(size=5), rng.normal(size=5)
+    ref = ((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2 * linalg.sqrtm(s1 @ s2).real)
+    assert gaussian_frechet(mu1, s1, mu2, s2) == pytest.approx(ref, rel=1e-9)
+    assert gaussian_frechet(mu2, s2, mu1, s1) == pytest.approx(ref, rel=1e-9)  # symmetric
+
+
+def test_frechet_distance_is_zero_for_one_set_and_handles_fewer_samples_than_features():
+    x = np.random.default_rng(0).normal(size=(5, 20))   # singular 20 x 20 covariance
+    assert frechet_distance(x, x) == pytest.approx(0.0, abs=1e-9)
+    y = x + np.array([3.0] + [0.0] * 19)                   # shifted: only the mean term
+    # the 16 zero eigenvalues come back as +-1e-15 or so, and their square roots (up to ~3e-8 each) enter 2 tr sqrt
+    assert frechet_distance(x, y) == pytest.approx(9.0, abs=1e-5)
+
+
+def test_frechet_distance_refuses_bad_input():
+    with pytest.raises(gc.validation.ArgumentError, match="same number of features"):
+        frechet_distance(np.zeros((5, 2)), np.zeros((5, 3)))
+    with pytest.raises(gc.validation.ArgumentError, match="at least 2"):
+        frechet_distance(np.zeros((1, 2)), np.zeros((5, 2)))
+    with pytest.raises(gc.validation.ArgumentError, match="symmetric"):
+        gaussian_frechet([0, 0], [[1, 1], [0, 1]], [0, 0], np.eye(2))
