@@ -119,3 +119,27 @@ def get_d_loss(name: str):
     if name not in D_LOSSES:
         raise ValueError(f"unknown discriminator loss {name!r}; choose from {', '.join(D_LOSSES)}")
     return D_LOSSES[name]
+
+
+# ---------------------------------------------------------------------------------------------- lesson 11
+from . import validation  # noqa: E402  (below the older losses: this part was appended for lesson 11)
+
+
+def r1_penalty(D, real: torch.Tensor, gamma: float) -> torch.Tensor:
+    """The R1 gradient penalty (Mescheder, Geiger and Nowozin 2018) on *real* data only:
+
+        R1 = (gamma / 2) E_{x ~ p_data} ||grad_x D(x)||^2
+
+    with D(x) the logit and the squared norm taken per sample over all of x's features. Unlike WGAN-GP's penalty
+    (target norm 1, on interpolates) it pushes D's slope on the data towards 0, which is what it is at the
+    equilibrium p_g = p_data: the penalty vanishes there instead of moving it, and makes the equilibrium locally
+    convergent (lesson 11). The graph is kept (``create_graph=True``) so the penalty trains D's weights; add it
+    to D's loss: ``loss_D = minimax_d_loss(...) + r1_penalty(D, real, gamma)``.
+    """
+    gamma = validation.nonneg("gamma", gamma)
+    x = validation.tensor("real", real, finite=False).detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+    return 0.5 * gamma * grad.flatten(1).pow(2).sum(1).mean()
+
+
+__all__ += ["r1_penalty"]

@@ -82,3 +82,39 @@ def test_registries():
         losses.get_g_loss("non-saturating")
     with pytest.raises(ValueError, match="unknown discriminator loss"):
         losses.get_d_loss("hinge")
+
+
+# ---------------------------------------------------------------------------------------------- R1
+class _Quadratic(torch.nn.Module):
+    """D(x) = sum(0.5 a x^2 + b x) per sample, so grad_x D = a x + b."""
+
+    def __init__(self, a, b):
+        super().__init__()
+        self.a, self.b = torch.nn.Parameter(torch.tensor(a)), torch.nn.Parameter(torch.tensor(b))
+
+    def forward(self, x):
+        return (0.5 * self.a * x.pow(2) + self.b * x).flatten(1).sum(1)
+
+
+def test_r1_penalty_by_hand_and_its_gradient_reaches_d():
+    D = _Quadratic(2.0, [1.0, -1.0])
+    real = torch.tensor([[0.0, 0.0], [1.0, 2.0]])
+    # grad_x D = 2 x + (1, -1): (1, -1) and (3, 3); squared norms 2 and 18; mean 10; gamma / 2 = 1.5 -> 15
+    r1 = losses.r1_penalty(D, real, gamma=3.0)
+    assert r1.item() == pytest.approx(15.0)
+    r1.backward()
+    # d/da of 1.5 * mean ||a x + b||^2 = 1.5 * mean 2 (a x + b) . x = 1.5 * (0 + 2 * (3 + 6)) / 2 = 13.5
+    assert D.a.grad.item() == pytest.approx(13.5)
+    assert real.grad is None, "the penalty must not write into the caller's tensor"
+
+
+def test_r1_penalty_flattens_images_and_is_zero_for_a_flat_d():
+    D = _Quadratic(0.0, torch.zeros(1, 2, 2).tolist())
+    assert losses.r1_penalty(D, torch.randn(3, 1, 2, 2), gamma=10.0).item() == 0.0
+    D = _Quadratic(0.0, torch.ones(1, 2, 2).tolist())
+    assert losses.r1_penalty(D, torch.randn(3, 1, 2, 2), gamma=1.0).item() == pytest.approx(0.5 * 4)
+
+
+def test_r1_penalty_refuses_a_negative_gamma():
+    with pytest.raises(ValueError, match="gamma"):
+        losses.r1_penalty(torch.nn.Linear(2, 1), torch.zeros(2, 2), gamma=-1.0)
