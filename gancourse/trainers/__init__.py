@@ -20,3 +20,7 @@ __all__ += ["CycleGANTrainer", "ImagePool", "Pix2PixTrainer"]
 __all__ += ["dcgan_trainer"]
 __all__ += ["ConditionalGANTrainer", "InfoGANTrainer", "info_loss"]
 __all__ += ["UnrolledGANTrainer", "WGANTrainer", "WGANGPTrainer"]
+from .r1 import R1GANTrainer
+from .averaging import EMA
+
+__all__ += ["R1GANTrainer", "EMA"]
