@@ -22,3 +22,6 @@ __all__ = [
 ]
 __all__ += ["classifiers", "images"]
 __all__ += ["img2img"]
+from . import checks_lessons_11_12, dynamics, sampling
+
+__all__ += ["checks_lessons_11_12", "dynamics", "sampling"]
