@@ -58,6 +58,17 @@ class DigitClassifier(nn.Module):
         """Predicted labels (N,) int64 on the CPU."""
         return self.predict_proba(images, batch_size).argmax(1)
 
+    @torch.no_grad()
+    def embed(self, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+        """The features the read-out layer sees, (N, 2 * width * 16) float32 on the CPU, in eval mode: what
+        lesson 12 measures precision, recall and the Frechet distance on (the course's stand-in for Inception's
+        pool features). ``self.features`` is the module that computes them."""
+        device = next(self.parameters()).device
+        with eval_mode(self):
+            out = [self.features(images[i:i + batch_size].to(device, torch.float32)).float().cpu()
+                   for i in range(0, len(images), batch_size)]
+        return torch.cat(out) if out else torch.zeros(0, self.head.in_features)
+
 
 def accuracy(model: DigitClassifier, images: torch.Tensor, labels: torch.Tensor) -> float:
     """Fraction of ``images`` that ``model`` labels correctly."""

@@ -51,3 +51,13 @@ def test_class_counts_respects_confidence():
     assert class_counts(m, x, min_confidence=p0 + 1e-4).tolist() == [0, 0, 0]
     with pytest.raises(ValueError, match="min_confidence"):
         class_counts(m, x, min_confidence=2)
+
+
+def test_embed_gives_the_features_the_head_reads():
+    torch.manual_seed(0)
+    model = DigitClassifier(width=4).train()
+    x = torch.randn(7, 1, 16, 16)
+    feats = model.embed(x, batch_size=3)
+    assert feats.shape == (7, 2 * 4 * 16) and model.training  # back in train mode afterwards
+    with torch.no_grad():
+        assert torch.allclose(model.head(feats), model.eval()(x), atol=1e-6)
