@@ -67,8 +67,9 @@ def rejection_sample(sample_fn: Callable[[int], torch.Tensor], logit_fn: Callabl
 
     Args:
         sample_fn: m -> (m, ...) samples from G (its own noise). logit_fn: samples -> (m,) D logits.
-        n: samples to return. batch_size: samples drawn per round. burn_in: samples drawn first only to
-            estimate log M (counted in ``drawn``, never returned).
+        n: samples to return. batch_size: samples drawn per round (at most; once the acceptance rate is known,
+            about what is still needed). burn_in: samples drawn first only to estimate log M (counted in
+            ``drawn``, never returned).
         max_draws: stop with an error rather than draw more than this (a D that rejects almost everything).
         generator: for the uniform numbers of the accept/reject decisions.
 
@@ -81,14 +82,16 @@ def rejection_sample(sample_fn: Callable[[int], torch.Tensor], logit_fn: Callabl
     max_draws = validation.positive_int("max_draws", max_draws)
     start = time.process_time()
     log_m = float(logit_fn(sample_fn(burn_in)).max())
-    drawn, kept, count = burn_in, [], 0
+    drawn, kept, count, seen = burn_in, [], 0, 0
     while count < n:
         if drawn >= max_draws:
             raise RuntimeError(f"rejection sampling drew {drawn} samples and kept only {count} of {n}: D rejects "
                                "almost everything (is it trained against this G?); raise max_draws to go on")
-        x = sample_fn(batch_size)
+        # once the acceptance rate is known, draw about what is still needed (+20 %) rather than a full batch
+        m = batch_size if count == 0 else min(batch_size, max(256, math.ceil(1.2 * (n - count) * seen / count)))
+        x = sample_fn(m)
         logits = logit_fn(x).float()
-        drawn += batch_size
+        drawn, seen = drawn + m, seen + m
         log_m = max(log_m, float(logits.max()))  # a larger ratio than the burn-in saw: raise the bound
         u = torch.rand(len(logits), generator=generator)
         keep = x[u < acceptance_probability(logits, log_m)]
