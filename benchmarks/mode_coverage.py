@@ -12,8 +12,10 @@ mean +- std over seeds; each seed is a fresh run (initialisation, noise and data
 
 Each method has its own settings (learning rates, activation, loss), listed in the table's notes: the published
 rows also come from different architectures and budgets, so read the comparison together with the protocol.
-Time is measured per run: ``CPU s`` is the process CPU time (all threads) of training only, ``wall s`` the
-elapsed time; both exclude model construction and evaluation. Tiny MLPs run fastest single-threaded on a shared
+Time is measured per run: ``CPU s`` is the process CPU time (all threads) of training plus, for the methods that
+use D after training, refining D and rejection sampling; ``wall s`` the elapsed time; both exclude model
+construction and evaluation. Rejection sampling (DRS) counts every sample drawn from G, burn-in included
+(``drawn / kept``), and its CPU seconds are inside ``CPU s``. Tiny MLPs run fastest single-threaded on a shared
 machine, so the script uses ``--threads 1`` by default (a 2-core budget of 60 s allows 60 s of this CPU time).
 """
 from __future__ import annotations
@@ -30,7 +32,8 @@ import torch
 
 import gancourse as gc
 from gancourse.models import MLPDiscriminator, MLPGenerator
-from gancourse.trainers import GANTrainer, UnrolledGANTrainer, WGANGPTrainer
+from gancourse.sampling import refine_discriminator, rejection_sample
+from gancourse.trainers import EMA, GANTrainer, R1GANTrainer, UnrolledGANTrainer, WGANGPTrainer
 
 
 @dataclasses.dataclass
@@ -38,7 +41,7 @@ class Method:
     """One row of the table: how to build the trainer and how long to train it (steps per data set)."""
 
     label: str
-    kind: str = "gan"             # gan | unrolled | wgan-gp
+    kind: str = "gan"             # gan | unrolled | wgan-gp | r1
     g_loss: str = "nonsaturating"
     act: str = "relu"
     width: int = 128
@@ -53,6 +56,9 @@ class Method:
     n_critic: int = 5
     lam: float = 0.1
     decay: float = 0.5            # fraction of the run over which both learning rates fall linearly to 0
+    gamma: float = 0.0            # R1 weight (kind "r1")
+    ema: float | None = None      # sample from an exponential moving average of G's weights with this decay
+    drs: dict | None = None       # refine D against the frozen G, then rejection-sample: {"steps", "batch", "lr"}
     steps: dict = dataclasses.field(default_factory=lambda: {"ring": 6000, "grid": 6000})
 
     def notes(self) -> str:
@@ -67,9 +73,17 @@ class Method:
             bits.insert(0, f"{self.g_loss} G loss, {self.unroll} unrolled Adam steps")
         if self.kind == "wgan-gp":
             bits.insert(0, f"n_critic {self.n_critic}, lambda {self.lam:g}")
+        if self.kind == "r1":
+            bits.insert(0, f"{self.g_loss} G loss, R1 gamma {self.gamma:g}")
         if self.decay:
             bits.append(f"linear LR decay over the last {self.decay:.0%}")
+        if self.ema is not None:
+            bits.append(f"samples from the EMA of G's weights (decay {self.ema:g})")
         bits.append("steps " + " / ".join(f"{k} {v}" for k, v in self.steps.items()))
+        if self.drs is not None:
+            bits.append(f"then D refined for {self.drs['steps']} steps (batch {self.drs['batch']}, Adam lr "
+                        f"{self.drs['lr']:g}) against the frozen G and 2,500 samples kept by discriminator rejection "
+                        "sampling")
         return ", ".join(bits)
 
 
@@ -93,6 +107,15 @@ METHODS = {
     # needs far more steps than this budget)
     "wgan-gp": Method("WGAN-GP", kind="wgan-gp", act="tanh", lam=1.0, lr_d=1e-3, lr_g=1e-3, betas=(0.5, 0.9),
                       steps={"ring": 1200, "grid": 1200}),
+    # lesson 11: the R1 penalty on the non-saturating GAN with the 3-layer generator (gamma chosen on seeds 0-2)
+    "r1": Method("GAN + R1 (non-saturating, 3-layer G)", kind="r1", act="tanh", g_depth=3, lr_d=2e-3, lr_g=2e-3,
+                 decay=0.75, gamma=0.1, steps={"ring": 4000, "grid": 4000}),
+    # lesson 11: constant learning rates and an exponential moving average of G instead of the decay
+    "r1-ema": Method("GAN + R1 + EMA of G", kind="r1", act="tanh", g_depth=3, lr_d=2e-3, lr_g=2e-3, decay=0.0,
+                     gamma=0.1, ema=0.999, steps={"ring": 4000, "grid": 4000}),
+    # lesson 12: the same G, then D refined against it and discriminator rejection sampling (inside the 60 s)
+    "r1-drs": Method("GAN + R1, then DRS", kind="r1", act="tanh", g_depth=3, lr_d=2e-3, lr_g=2e-3, decay=0.75,
+                     gamma=0.1, drs={"steps": 300, "batch": 1024, "lr": 3e-3}, steps={"ring": 3500, "grid": 3500}),
 }
 
 PUBLISHED = [  # (method, ring modes, ring HQ %, grid modes, grid HQ %, source) from REFERENCE_NUMBERS.md
@@ -116,7 +139,9 @@ def build(method: Method, seed: int, device) -> GANTrainer:
         return UnrolledGANTrainer(G, D, g_loss=method.g_loss, unroll=method.unroll, **common)
     if method.kind == "wgan-gp":
         return WGANGPTrainer(G, D, n_critic=method.n_critic, lam=method.lam, **common)
-    raise ValueError(f"unknown kind {method.kind!r}; use gan, unrolled or wgan-gp")
+    if method.kind == "r1":
+        return R1GANTrainer(G, D, g_loss=method.g_loss, gamma=method.gamma, **common)
+    raise ValueError(f"unknown kind {method.kind!r}; use gan, unrolled, wgan-gp or r1")
 
 
 def run(method: Method, data_name: str, seed: int, steps: int, device="cpu", n_eval: int = 2500) -> dict:
@@ -125,13 +150,34 @@ def run(method: Method, data_name: str, seed: int, steps: int, device="cpu", n_e
     trainer = build(method, seed, device)
     decay_steps = int(steps * method.decay)
     trainer.decay_learning_rates(decay_steps, constant_steps=steps - decay_steps)
+    ema = EMA(decay=method.ema) if method.ema is not None else None
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    trainer.fit(data, steps=steps, batch_size=method.batch, progress=False)
-    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    samples = trainer.sample(n_eval, z=torch.randn(n_eval, trainer.z_dim, generator=torch.Generator().manual_seed(
-        10_000 + seed)))
+    trainer.fit(data, steps=steps, batch_size=method.batch, progress=False, callbacks=[ema] if ema else [])
+    G = ema.model.module if ema else trainer.G
+    z_gen = torch.Generator().manual_seed(10_000 + seed)
+    drawn = n_eval
+    if method.drs is None:
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        z = torch.randn(n_eval, trainer.z_dim, generator=z_gen)
+        samples = ema.sample(trainer, n_eval, z=z) if ema else trainer.sample(n_eval, z=z)
+    else:  # D after training: refine it against the frozen G, then keep G's samples with probability exp(l - log M)
+        G.eval()
+
+        def draw(m):
+            with torch.no_grad():
+                return G(torch.randn(m, trainer.z_dim, generator=z_gen))
+
+        real_gen = torch.Generator().manual_seed(20_000 + seed)
+        refine_discriminator(trainer.D, lambda m: data.sample(m, generator=real_gen), draw, method.drs["steps"],
+                             batch_size=method.drs["batch"], lr=method.drs["lr"])
+        trainer.D.eval()
+        with torch.no_grad():
+            samples, stats = rejection_sample(draw, trainer.D, n_eval,
+                                              generator=torch.Generator().manual_seed(30_000 + seed))
+        drawn = stats.drawn
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     result = gc.metrics.mode_coverage(samples, data.centers, data.std)
-    return {**result, "cpu": cpu, "wall": wall}
+    return {**result, "cpu": cpu, "wall": wall, "drawn": drawn}
 
 
 def _mean_std(values, fmt):
@@ -159,8 +205,8 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     device = gc.device(args.device)
 
-    header = ("| method | data | modes | HQ % | KL | CPU s / run | wall s / run | seeds |\n"
-              "|---|---|---|---|---|---|---|---|")
+    header = ("| method | data | modes | HQ % | KL | CPU s / run | wall s / run | drawn / kept | seeds |\n"
+              "|---|---|---|---|---|---|---|---|---|")
     rows, per_run = [], []
     total0 = time.perf_counter()
     def steps(key, data_name):
@@ -179,7 +225,8 @@ def main(argv=None):
                 r = done[(key, data_name, seed)]
                 results.append(r)
                 line = (f"{key} {data_name} seed {seed}: {r['modes']}/{r['n_modes']} modes, HQ {100 * r['hq']:.1f} %, "
-                        f"KL {r['kl']:.3f}, {r['cpu']:.1f} CPU s, {r['wall']:.1f} wall s ({steps(key, data_name)} steps)")
+                        f"KL {r['kl']:.3f}, {r['cpu']:.1f} CPU s, {r['wall']:.1f} wall s ({steps(key, data_name)} steps"
+                        + (f", {r['drawn']:,} samples drawn for 2,500 kept" if r["drawn"] != 2500 else "") + ")")
                 print(line, flush=True)
                 per_run.append(line)
             k = results[0]["n_modes"]
@@ -188,7 +235,8 @@ def main(argv=None):
                 f"| {_mean_std([100 * r['hq'] for r in results], '{:.1f}')} "
                 f"| {_mean_std([r['kl'] for r in results], '{:.3f}')} "
                 f"| {_mean_std([r['cpu'] for r in results], '{:.1f}')} "
-                f"| {_mean_std([r['wall'] for r in results], '{:.1f}')} | {len(results)} |")
+                f"| {_mean_std([r['wall'] for r in results], '{:.1f}')} "
+                f"| {statistics.fmean(r['drawn'] / 2500 for r in results):.1f} | {len(results)} |")
     total = time.perf_counter() - total0
 
     published = ["| method | ring modes /8 | ring HQ % | grid modes /25 | grid HQ % | source |",
