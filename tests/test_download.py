@@ -1,18 +1,13 @@
-"""Downloads and extraction, against a local HTTP server on 127.0.0.1 and archives built here (no internet)."""
+"""Downloads against a local HTTP server on 127.0.0.1 (no internet); extraction is in test_archives.py."""
 import hashlib
 import http.server
-import io
 import os
 import socket
-import tarfile
 import threading
-import zipfile
 
 import pytest
 
-from gancourse.data.download import (
-    ChecksumError, DownloadError, UnsafeArchiveError, download, safe_extract, sha256sum,
-)
+from gancourse.data.download import ChecksumError, DownloadError, download, sha256sum
 
 PAYLOAD = bytes(range(256)) * 40  # 10,240 bytes
 SHA = hashlib.sha256(PAYLOAD).hexdigest()
@@ -149,80 +144,3 @@ def test_file_url(tmp_path):
     src.write_bytes(PAYLOAD)
     out = download(src.as_uri(), tmp_path / "out" / "copy.bin", SHA)
     assert out.read_bytes() == PAYLOAD
-
-
-# ------------------------------------------------------------------------------------------------- extraction
-def _zip(path, names):
-    with zipfile.ZipFile(path, "w") as zf:
-        for name in names:
-            zf.writestr(name, b"data:" + name.encode())
-    return path
-
-
-def _tar(path, members, mode="w:gz"):
-    with tarfile.open(path, mode) as tf:
-        for info, data in members:
-            tf.addfile(info, io.BytesIO(data) if data is not None else None)
-    return path
-
-
-def _file(name, data=b"x"):
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    return info, data
-
-
-def _link(name, target, kind=tarfile.SYMTYPE):
-    info = tarfile.TarInfo(name)
-    info.type, info.linkname = kind, target
-    return info, None
-
-
-def test_safe_extract_zip_and_tar(tmp_path):
-    z = _zip(tmp_path / "a.zip", ["img/a.png", "img/sub/b.png"])
-    out = safe_extract(z, tmp_path / "z")
-    assert (out / "img" / "sub" / "b.png").read_bytes() == b"data:img/sub/b.png"
-    t = _tar(tmp_path / "a.tar.gz", [_file("d/one.txt", b"1"), _link("d/alias", "one.txt")])
-    out = safe_extract(t, tmp_path / "t")
-    assert (out / "d" / "one.txt").read_bytes() == b"1"
-    assert os.readlink(out / "d" / "alias") == "one.txt"
-
-
-@pytest.mark.parametrize("name", ["../evil.txt", "a/../../evil.txt", "/tmp/evil_abs.txt", "C:/evil.txt"])
-def test_zip_traversal_is_refused_before_writing(tmp_path, name):
-    z = _zip(tmp_path / "bad.zip", ["ok.txt", name])
-    with pytest.raises(UnsafeArchiveError):
-        safe_extract(z, tmp_path / "out")
-    assert os.listdir(tmp_path / "out") == []  # nothing written, not even the good member
-    assert not (tmp_path / "evil.txt").exists()
-
-
-@pytest.mark.parametrize("member", [
-    _file("../evil.txt"),
-    _file("/abs/evil.txt"),
-    _link("escape", "../../outside"),
-    _link("abs", "/etc/passwd"),
-    _link("hard", "../outside", kind=tarfile.LNKTYPE),
-])
-def test_tar_traversal_and_outside_links_are_refused(tmp_path, member):
-    t = _tar(tmp_path / "bad.tar", [_file("ok.txt"), member], mode="w")
-    with pytest.raises(UnsafeArchiveError):
-        safe_extract(t, tmp_path / "out")
-    assert os.listdir(tmp_path / "out") == []
-
-
-def test_tar_device_files_are_refused(tmp_path):
-    info = tarfile.TarInfo("dev")
-    info.type = tarfile.CHRTYPE
-    t = _tar(tmp_path / "dev.tar", [(info, None)], mode="w")
-    with pytest.raises(UnsafeArchiveError, match="device"):
-        safe_extract(t, tmp_path / "out")
-
-
-def test_not_an_archive(tmp_path):
-    p = tmp_path / "plain.txt"
-    p.write_text("hello")
-    with pytest.raises(ValueError, match="neither a zip nor a tar"):
-        safe_extract(p, tmp_path / "out")
-    with pytest.raises(FileNotFoundError):
-        safe_extract(tmp_path / "none.zip", tmp_path / "out")

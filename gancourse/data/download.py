@@ -1,7 +1,7 @@
-"""Download files safely: resumable, atomic, SHA-256 verified; extract archives without path traversal.
+"""Download files safely: resumable, atomic, SHA-256 verified. Archives are extracted by :mod:`.archives`.
 
     path = download(url, "data/train.gz", sha256="ab12...")   # returns the path once verified
-    safe_extract("data/archive.zip", "data/archive")          # refuses ../, absolute paths, outside links
+    safe_extract("data/archive.zip", "data")                  # all or nothing; refuses links and escapes
 
 While downloading, bytes go to ``<path>.part`` beside the target; the target only appears, by an atomic
 rename, once its SHA-256 matches. If the connection drops, the ``.part`` file stays so the next call resumes
@@ -13,15 +13,14 @@ import contextlib
 import hashlib
 import os
 import re
-import shutil
-import stat
-import tarfile
 import urllib.error
 import urllib.request
-import zipfile
 from pathlib import Path
 
-__all__ = ["download", "sha256sum", "safe_extract", "DownloadError", "ChecksumError", "UnsafeArchiveError"]
+from .archives import CorruptArchiveError, UnsafeArchiveError, safe_extract
+
+__all__ = ["download", "sha256sum", "safe_extract", "DownloadError", "ChecksumError", "UnsafeArchiveError",
+           "CorruptArchiveError"]
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -32,10 +31,6 @@ class DownloadError(OSError):
 
 class ChecksumError(ValueError):
     """The downloaded (or existing) file's SHA-256 differs from the expected one."""
-
-
-class UnsafeArchiveError(ValueError):
-    """An archive member would land outside the destination folder (or is a device/special file)."""
 
 
 def sha256sum(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
@@ -169,70 +164,3 @@ def _fetch(url, part: Path, timeout, chunk_size, progress, opener) -> None:
 def _remove(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.remove(path)
-
-
-# ---------------------------------------------------------------------------------------------- extraction
-def _inside(root: Path, target: Path) -> bool:
-    return target == root or root in target.parents
-
-
-def _check_name(root: Path, name: str, archive) -> Path:
-    if not name or name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or "\\" in name:
-        raise UnsafeArchiveError(f"{archive}: member {name!r} has an absolute or Windows path; refusing to extract")
-    if ".." in Path(name).parts:
-        raise UnsafeArchiveError(f"{archive}: member {name!r} climbs out with '..'; refusing to extract")
-    target = Path(os.path.realpath(root / name))
-    if not _inside(root, target):
-        raise UnsafeArchiveError(f"{archive}: member {name!r} would land outside {os.fspath(root)!r}")
-    return target
-
-
-def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike) -> Path:
-    """Extract a zip or tar (.tar, .tar.gz, .tgz, .tar.bz2, .tar.xz) archive into ``dest`` and return ``dest``.
-
-    Every member is checked *before* anything is written: absolute paths, ``..`` components, symbolic or hard
-    links pointing outside ``dest`` and device files raise :class:`UnsafeArchiveError`.
-    """
-    archive, dest = Path(archive), Path(dest)
-    if not archive.is_file():
-        raise FileNotFoundError(f"no archive at {os.fspath(archive)!r}")
-    dest.mkdir(parents=True, exist_ok=True)
-    root = Path(os.path.realpath(dest))
-    if zipfile.is_zipfile(archive):
-        with zipfile.ZipFile(archive) as zf:
-            for info in zf.infolist():
-                _check_name(root, info.filename, archive.name)
-                mode = info.external_attr >> 16
-                if stat.S_ISLNK(mode):
-                    raise UnsafeArchiveError(f"{archive.name}: member {info.filename!r} is a symbolic link; refusing")
-            for info in zf.infolist():
-                target = root / info.filename
-                if info.is_dir():
-                    target.mkdir(parents=True, exist_ok=True)
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, open(target, "wb") as out:
-                    shutil.copyfileobj(src, out)
-        return dest
-    if tarfile.is_tarfile(archive):
-        with tarfile.open(archive) as tf:
-            members = tf.getmembers()
-            for m in members:
-                target = _check_name(root, m.name, archive.name)
-                if m.issym() or m.islnk():
-                    base = target.parent if m.issym() else root
-                    if os.path.isabs(m.linkname):
-                        raise UnsafeArchiveError(f"{archive.name}: link {m.name!r} -> {m.linkname!r} is absolute")
-                    link_target = Path(os.path.realpath(base / m.linkname))
-                    if not _inside(root, link_target):
-                        raise UnsafeArchiveError(
-                            f"{archive.name}: link {m.name!r} -> {m.linkname!r} points outside {os.fspath(root)!r}"
-                        )
-                elif not (m.isfile() or m.isdir()):
-                    raise UnsafeArchiveError(f"{archive.name}: member {m.name!r} is a device or special file")
-            if hasattr(tarfile, "data_filter"):  # Python >= 3.12 (and security backports): a second line of defence
-                tf.extractall(root, members=members, filter="data")
-            else:  # pragma: no cover - older Pythons; every member was checked above
-                tf.extractall(root, members=members)
-        return dest
-    raise ValueError(f"{os.fspath(archive)!r} is neither a zip nor a tar archive")

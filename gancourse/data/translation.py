@@ -7,7 +7,8 @@
 
 The course never needs these (its lessons run on ``gc.data.scenes``, generated offline); they are here for
 longer runs on a GPU. Downloads go through :func:`gancourse.data.download.download` (atomic, resumable,
-SHA-256 verified) and :func:`~gancourse.data.download.safe_extract` (no path traversal, no links out).
+SHA-256 verified) and :func:`~gancourse.data.archives.safe_extract` (files and folders only, nothing outside
+``root``, all or nothing).
 
 The course ships no checksum it has not verified itself: pass the SHA-256 of the archive you trust (compute it
 once on a trusted copy with ``sha256sum``). Images are decoded with Pillow (a dependency of matplotlib) and
@@ -21,8 +22,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .. import validation
 from ..images import resize
-from .download import download, safe_extract
+from .download import CorruptArchiveError, download, safe_extract
 from .folder import load_image_folder
 
 __all__ = [
@@ -83,12 +85,23 @@ def load_side_by_side(folder, size: int | None = None, limit: int | None = None,
     return (right, left) if swap else (left, right)
 
 
+def _fetch(root, archive_name: str, folder_name: str, sha256, url) -> Path:
+    """Download (or verify) ``root/archive_name`` and extract it unless ``root/folder_name`` is already there:
+    :func:`safe_extract` makes that folder appear only whole, so a folder that exists is complete."""
+    root = validation.path("root", root)
+    archive = download(url, root / archive_name, sha256)
+    folder = root / folder_name
+    if not folder.is_dir():
+        safe_extract(archive, root)
+        if not folder.is_dir():
+            raise CorruptArchiveError(f"{archive_name} holds no {folder_name}/ folder: is it the right archive?")
+    return folder
+
+
 def download_facades(root, sha256: str, url: str = FACADES_URL) -> Path:
     """Download ``facades.tar.gz`` into ``root`` (verified against ``sha256``), extract it safely and return
-    the folder holding ``train/``, ``val/`` and ``test/``."""
-    archive = download(url, Path(root) / "facades.tar.gz", sha256)
-    safe_extract(archive, root)
-    return Path(root) / "facades"
+    the folder holding ``train/``, ``val/`` and ``test/``. A second call verifies the archive and reuses the folder."""
+    return _fetch(root, "facades.tar.gz", "facades", sha256, url)
 
 
 def load_facades(root, split: str = "train", size: int | None = None, limit: int | None = None):
@@ -103,9 +116,7 @@ def load_facades(root, split: str = "train", size: int | None = None, limit: int
 def download_horse2zebra(root, sha256: str, url: str = HORSE2ZEBRA_URL) -> Path:
     """Download ``horse2zebra.zip`` into ``root`` (verified), extract it safely and return the folder holding
     ``trainA/``, ``trainB/``, ``testA/`` and ``testB/``."""
-    archive = download(url, Path(root) / "horse2zebra.zip", sha256)
-    safe_extract(archive, root)
-    return Path(root) / "horse2zebra"
+    return _fetch(root, "horse2zebra.zip", "horse2zebra", sha256, url)
 
 
 def load_horse2zebra(root, split: str = "train", size: int = 64, limit: int | None = None):
