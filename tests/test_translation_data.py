@@ -135,3 +135,19 @@ def test_an_archive_without_the_expected_folder_is_reported(tmp_path):
     with pytest.raises(CorruptArchiveError, match="no horse2zebra/ folder"):
         translation.download_horse2zebra(tmp_path / "data", sha256sum(archive), url=archive.as_uri())
 
+
+def test_arguments_are_named(tmp_path):
+    from gancourse.validation import ArgumentError
+
+    (tmp_path / "pairs").mkdir()
+    (tmp_path / "pairs" / "a.png").write_bytes(_side_by_side((0, 0, 0), (9, 9, 9)))
+    for kwargs, name in [(dict(limit=-1), "limit"), (dict(size=2.5), "size"), (dict(swap="yes"), "swap"),
+                         (dict(folder=None), "folder")]:
+        with pytest.raises(ArgumentError, match=f"^{name} must"):
+            translation.load_side_by_side(**(dict(folder=tmp_path / "pairs") | kwargs))
+    with pytest.raises(ArgumentError, match="^split must"):
+        translation.load_facades(tmp_path, split=None)
+    with pytest.raises(ArgumentError, match="^root must"):
+        translation.download_facades(None, "0" * 64)
+    with pytest.raises(ArgumentError, match="^url must"):
+        translation.download_horse2zebra(tmp_path, "0" * 64, url="")

@@ -54,11 +54,6 @@ def _files(folder: Path) -> list[Path]:
     return files
 
 
-def _check_size(size):
-    if size is not None and (isinstance(size, bool) or int(size) != size or size < 1):
-        raise ValueError(f"size must be a positive integer or None, got {size!r}")
-
-
 def _load_all(folder, limit: int | None) -> torch.Tensor:
     """Every image in ``folder`` (sorted by name, at most ``limit``) at its own size; all must share one shape."""
     images = [_read(p) for p in _files(Path(folder))[:limit]]
@@ -74,14 +69,17 @@ def load_side_by_side(folder, size: int | None = None, limit: int | None = None,
 
     Returns ``(left, right)`` (or ``(right, left)`` with ``swap=True``), each (N, 3, H, W) in [-1, 1].
     """
-    _check_size(size)
+    folder = validation.path("folder", folder)
+    size = None if size is None else validation.positive_int("size", size)
+    limit = None if limit is None else validation.positive_int("limit", limit)
+    swap = validation.boolean("swap", swap)
     both = _load_all(folder, limit)
     w = both.shape[-1]
     if w % 2:
         raise ValueError(f"side-by-side images must have an even width, got {w}")
     left, right = both[..., : w // 2], both[..., w // 2:]
     if size is not None:
-        left, right = resize(left, int(size)), resize(right, int(size))
+        left, right = resize(left, size), resize(right, size)
     return (right, left) if swap else (left, right)
 
 
@@ -107,9 +105,8 @@ def download_facades(root, sha256: str, url: str = FACADES_URL) -> Path:
 def load_facades(root, split: str = "train", size: int | None = None, limit: int | None = None):
     """CMP Facades in the Pix2Pix format: each file is ``photo | label map``. Returns ``(labels, photos)``:
     the label map as the input and the photo as the target (the paper's "labels -> photo" direction)."""
-    if split not in ("train", "val", "test"):
-        raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
-    photos, labels = load_side_by_side(Path(root) / split, size, limit)
+    split = validation.choice("split", split, ("train", "val", "test"))
+    photos, labels = load_side_by_side(validation.path("root", root) / split, size, limit)
     return labels, photos
 
 
@@ -122,9 +119,8 @@ def download_horse2zebra(root, sha256: str, url: str = HORSE2ZEBRA_URL) -> Path:
 def load_horse2zebra(root, split: str = "train", size: int = 64, limit: int | None = None):
     """The two unpaired domains of a CycleGAN data set (``<split>A/``, ``<split>B/``): ``(horses, zebras)``,
     each centre-cropped and resized to ``size`` by :func:`gancourse.data.folder.load_image_folder`."""
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    root = Path(root)
+    split = validation.choice("split", split, ("train", "test"))
+    root = validation.path("root", root)
     horses = load_image_folder(root / f"{split}A", size, limit=limit)
     zebras = load_image_folder(root / f"{split}B", size, limit=limit)
     return horses, zebras
