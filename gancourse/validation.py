@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import numpy as np
 import torch
 
 __all__ = [
     "ArgumentError", "integer", "number", "probability", "choice", "boolean", "seed", "tensor", "batch",
-    "positive_int", "nonneg_int", "positive", "nonneg", "Range",
+    "positive_int", "nonneg_int", "positive", "nonneg", "string", "path", "Range",
 ]
 
 SEED_MAX = 2**32  # numpy's limit; torch takes larger seeds, but one range for every seed is simpler
@@ -134,6 +137,22 @@ def boolean(name: str, value) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise _fail(name, "True or False", value)
     return bool(value)
+
+
+def string(name: str, value, *, pattern: str | None = None, what: str = "a non-empty string") -> str:
+    """A non-empty ``str``; with ``pattern``, one that the regular expression matches in full (``what`` says how
+    the message describes it: ``"an http:// or https:// address"``)."""
+    if not isinstance(value, str) or not value or (pattern is not None and not re.fullmatch(pattern, value)):
+        raise _fail(name, what, value)
+    return value
+
+
+def path(name: str, value) -> Path:
+    """A file-system path: a non-empty ``str`` or ``os.PathLike`` (not bytes, not None), as a ``pathlib.Path``."""
+    text = os.fspath(value) if isinstance(value, os.PathLike) else value
+    if not isinstance(text, str) or not text or "\x00" in text:
+        raise _fail(name, "a path (a non-empty str or pathlib.Path)", value)
+    return Path(text)
 
 
 def seed(name: str, value) -> int:
