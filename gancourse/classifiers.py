@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._util import eval_mode
+from .contexts import eval_mode
 
 __all__ = ["DigitClassifier", "train_digit_classifier", "digit_classifier", "accuracy", "class_counts"]
 

@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from ._util import eval_mode
+from .contexts import eval_mode
 from .trainers.base import Callback
 
 __all__ = [

@@ -18,7 +18,7 @@ import math
 import torch
 from torch import nn
 
-from .._util import eval_mode
+from ..contexts import eval_mode
 
 __all__ = ["DCGANGenerator", "DCGANDiscriminator", "dcgan_init", "conv_layers"]
 

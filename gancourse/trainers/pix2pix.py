@@ -21,7 +21,7 @@ import torch
 from torch.nn import functional as F
 
 from .. import losses
-from .._util import eval_mode
+from ..contexts import eval_mode
 from .base import LinearDecay, Trainer, adam
 
 __all__ = ["Pix2PixTrainer", "LinearDecay", "GAN_LOSSES", "RECON_LOSSES"]
