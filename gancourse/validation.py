@@ -21,7 +21,7 @@ import torch
 
 __all__ = [
     "ArgumentError", "integer", "number", "probability", "choice", "boolean", "seed", "tensor", "batch",
-    "positive_int", "nonneg_int", "positive", "nonneg", "Range",
+    "positive_int", "nonneg_int", "positive", "nonneg", "lookup", "Range",
 ]
 
 SEED_MAX = 2**32  # numpy's limit; torch takes larger seeds, but one range for every seed is simpler
@@ -127,6 +127,18 @@ def choice(name: str, value, choices: Iterable):
     if not any(_same(value, c) for c in options):
         raise _fail(name, "one of " + ", ".join(repr(c) for c in options), value)
     return value
+
+
+def lookup(what: str, key, table: Iterable):
+    """A name from one of the package's tables (losses, toy distributions, norms, ...): ``table[key]`` for a dict,
+    ``key`` itself for a tuple of names.
+
+    An unknown name raises ``unknown <what> 'key'; choose from a, b, c``: the wording a learner has seen since
+    lesson 01 (``unknown generator loss 'non-saturating'; choose from ...``).
+    """
+    if not isinstance(key, str) or key not in table:
+        raise ArgumentError(f"unknown {what} {key!r}; choose from {', '.join(map(str, table))}")
+    return table[key] if isinstance(table, Mapping) else key
 
 
 def boolean(name: str, value) -> bool:
