@@ -21,7 +21,7 @@ import torch
 
 __all__ = [
     "ArgumentError", "integer", "number", "probability", "choice", "boolean", "seed", "tensor", "batch",
-    "positive_int", "nonneg_int", "positive", "nonneg", "lookup", "Range",
+    "positive_int", "nonneg_int", "positive", "nonneg", "lookup", "Range", "Checked",
 ]
 
 SEED_MAX = 2**32  # numpy's limit; torch takes larger seeds, but one range for every seed is simpler
@@ -225,3 +225,29 @@ class Range:
         if self.choices is not None:
             return f"Range(choices={self.choices!r})"
         return f"Range({self.low!r}, {self.high!r}{', log=True' if self.log else ''})"
+
+
+class Checked:
+    """A class attribute whose every assignment goes through a check: the knobs a user (or the live lab) turns
+    while training stay valid however they are set::
+
+        class Trainer:
+            k = Checked(positive_int, "k (D steps per G step)", doc="D steps per G step.")
+
+        trainer.k = 0      # ArgumentError: k (D steps per G step) must be an integer >= 1, got 0
+
+    ``check(label, value)`` returns the value to store (``label`` defaults to the attribute's name).
+    """
+
+    def __init__(self, check, label: str | None = None, *, doc: str | None = None):
+        self.check, self.label, self.__doc__ = check, label, doc
+
+    def __set_name__(self, owner, name):
+        self.name, self.slot = name, "_" + name
+        self.label = self.label or name
+
+    def __get__(self, obj, owner=None):
+        return self if obj is None else getattr(obj, self.slot)
+
+    def __set__(self, obj, value):
+        setattr(obj, self.slot, self.check(self.label, value))

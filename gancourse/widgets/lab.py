@@ -468,15 +468,12 @@ class GANLab:
         if any(getattr(old, n) != getattr(self.settings, n) for n in REBUILD):
             return self.reset()
         t = self.trainer
-        for group in t.opt_D.param_groups:
-            group["lr"] = self.settings.lr_d
-        for group in t.opt_G.param_groups:
-            group["lr"] = self.settings.lr_g
+        t.set_learning_rates(D=self.settings.lr_d, G=self.settings.lr_g)
         t.k = self.settings.k
-        if hasattr(t, "unroll"):
+        if self.settings.method == "unrolled":
             t.unroll = self.settings.unroll
         if self.settings.method not in CRITICS:
-            t.g_loss = losses.get_g_loss(self.settings.loss)
+            t.g_loss = self.settings.loss
         return self.redraw()
 
     def _sync_enabled(self):
@@ -537,12 +534,6 @@ class GANLab:
             self.grid = torch.linspace(float(self.lo[0]), float(self.hi[0]), 4 * self.resolution)[:, None]
             self.z_grid = torch.linspace(-3.0, 3.0, 200)[None, :, None]  # (1, 200, 1)
 
-    def _g_update(self, real):
-        t = self.trainer
-        if hasattr(t, "g_step_unrolled"):
-            return t.g_step_unrolled(real)
-        return t.g_step(real.shape[0])
-
     def _train(self, n: int, mode: str, count: bool = True):
         """n iterations: 'both' = k D updates and one G update (the trainer's own step), 'D' or 'G' alone."""
         if n == 0:
@@ -557,10 +548,10 @@ class GANLab:
                 real = self.data.sample(s.batch_size, generator=t.data_rng)
                 if mode == "D":
                     for i in range(t.k):
-                        t.d_step(real if i == 0 else self.data.sample(s.batch_size, generator=t.data_rng))
+                        t.d_step(t.forward(real if i == 0 else self.data.sample(s.batch_size, generator=t.data_rng)))
                     self.d_updates += t.k
                 else:
-                    self._g_update(real)
+                    t.g_step(t.forward(real))
                     self.g_updates += 1
             self._check_finite()
         if count:
