@@ -18,7 +18,8 @@ import time
 
 import torch
 
-from gancourse.widgets.lab import GANLab, _threads
+from gancourse.contexts import torch_threads
+from gancourse.widgets.lab import GANLab
 
 
 def _ms(samples):
@@ -34,14 +35,14 @@ def measure(data: str, frames: int, method: str = "gan") -> dict:
     for _ in range(frames):
         full_before = lab.n_full_draws
         t0 = time.perf_counter()
-        with _threads(lab.threads):  # as step() and redraw() do
+        with torch_threads(lab.threads):  # as step() and redraw() do
             lab._train(lab.settings.steps_per_frame, "both")
             t1 = time.perf_counter()
             f = lab._compute("both")
         t2 = time.perf_counter()
-        lab._draw(f)
+        lab.view.draw(f, lab.history, lab.real_eval, lab._fake_eval)
         t3 = time.perf_counter()
-        lab._encode()
+        lab.view.png()
         t4 = time.perf_counter()
         parts["train"].append(t1 - t0)
         if lab.n_full_draws != full_before:  # a curve axis grew: this frame redrew the background too
@@ -53,7 +54,7 @@ def measure(data: str, frames: int, method: str = "gan") -> dict:
         parts["encode"].append(t4 - t3)
         parts["redraw"].append(t4 - t1)
     for _ in range(3):
-        lab._background = None
+        lab.view.invalidate()
         t0 = time.perf_counter()
         lab.redraw()
         parts["full"].append(time.perf_counter() - t0)

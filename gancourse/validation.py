@@ -204,7 +204,7 @@ class Range:
     """A setting's allowed values, for validation and for the widget that shows it (one table, two users).
 
     ``Range(1, 10)`` is an integer range, ``Range(1e-5, 1e-1, log=True)`` a float range on a log scale,
-    ``Range(choices=(2, 4, 8))`` a list of values.
+    ``Range(choices=(2, 4, 8))`` a list of values, ``Range(kind=bool)`` a switch.
     """
 
     def __init__(self, low=None, high=None, *, log: bool = False, choices: Iterable | None = None,
@@ -215,6 +215,8 @@ class Range:
             int if isinstance(low, int) and isinstance(high, int) and not log else float))
 
     def check(self, name: str, value):
+        if self.kind is bool:
+            return boolean(name, value)
         if self.choices is not None:
             return choice(name, value, self.choices)
         if self.kind is int:
@@ -222,6 +224,8 @@ class Range:
         return number(name, value, low=self.low, high=self.high)
 
     def __repr__(self):
+        if self.kind is bool:
+            return "Range(kind=bool)"
         if self.choices is not None:
             return f"Range(choices={self.choices!r})"
         return f"Range({self.low!r}, {self.high!r}{', log=True' if self.log else ''})"
