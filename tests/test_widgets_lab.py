@@ -1,7 +1,6 @@
 """The GAN lab, headless: what it computes is checked against independent calculations, and its controls act."""
 import asyncio
 import io
-import math
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ from gancourse import metrics, trainers
 from gancourse.data.toy import TOY
 from gancourse.widgets import lab as labmod
 from gancourse.widgets import settings as labsettings
-from gancourse.widgets.lab import GANLab, js_kl_binned
+from gancourse.widgets.lab import GANLab
 
 SMALL = dict(resolution=24, n_show=40, n_eval=400, z_lines=4)
 
