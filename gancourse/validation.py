@@ -21,7 +21,7 @@ import torch
 
 __all__ = [
     "ArgumentError", "integer", "number", "probability", "choice", "boolean", "seed", "tensor", "batch",
-    "positive_int", "nonneg_int", "positive", "nonneg", "lookup", "Range", "Checked",
+    "positive_int", "nonneg_int", "power_of_two", "positive", "nonneg", "lookup", "Range", "Checked",
 ]
 
 SEED_MAX = 2**32  # numpy's limit; torch takes larger seeds, but one range for every seed is simpler
@@ -75,6 +75,18 @@ def positive_int(name: str, value) -> int:
 def nonneg_int(name: str, value) -> int:
     """An integer >= 0."""
     return integer(name, value, low=0)
+
+
+def power_of_two(name: str, value, *, low: int = 1) -> int:
+    """An integer power of two >= ``low`` (an image size that a network halves or doubles)."""
+    what = f"a power of two >= {low} ({low}, {2 * low}, {4 * low}, ...)"
+    try:
+        n = integer(name, value, low=low)
+    except ArgumentError:
+        raise _fail(name, what, value) from None
+    if n & (n - 1):
+        raise _fail(name, what, value)
+    return n
 
 
 def number(name: str, value, *, low: float | None = None, high: float | None = None, low_open: bool = False,

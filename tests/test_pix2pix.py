@@ -69,7 +69,7 @@ def test_patchgan_receptive_field(n_layers, expected):
 
 
 def test_bad_model_arguments():
-    with pytest.raises(ValueError, match="power of 2"):
+    with pytest.raises(ValueError, match="power of two >= 4"):
         UNetGenerator(size=24)
     with pytest.raises(ValueError, match="depth"):
         UNetGenerator(size=16, depth=5)
