@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import time
 
-import torch
+from common import machine, table, write
 
 from gancourse.contexts import torch_threads
 from gancourse.widgets.lab import GANLab
@@ -76,11 +75,10 @@ def main():
         rows.append((data, "gan", r))
     r = measure("ring", max(10, args.frames // 4), method="unrolled")
     rows.append(("ring", "unrolled (5)", r))
-    cpu = platform.processor() or platform.machine()
     lines = [
         "# GAN lab: time per frame (CPU)",
         "",
-        f"Machine: {os.cpu_count()} logical CPUs ({cpu}), torch {torch.__version__}, lab threads 1, "
+        f"Machine: {machine('cpu')}, lab threads 1, "
         f"default resolution (48 x 48 heatmap, 200 shown samples, 2000 evaluation samples, 864 x 288 px PNG); "
         f"{args.frames} frames per row (the unrolled row fewer), after 20 warm-up iterations. "
         f"1-minute load average at the start: {load:.1f} (on a shared machine, times inflate with it).",
@@ -88,19 +86,13 @@ def main():
         "`train` = 5 iterations (steps_per_frame); `full draw` = a redraw that also redraws the static background",
         "(after a rebuild, or when a curve axis grows: `full share` = the share of played frames that needed one).",
         "",
-        "| data | method | train (5 it.) | compute | draw (blit) | encode PNG | **redraw** | full draw | full share |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        *table(["data", "method", "train (5 it.)", "compute", "draw (blit)", "encode PNG", "**redraw**", "full draw",
+                "full share"],
+               [(data, method, *(f"{r[k][0]:.1f} / {r[k][1]:.1f}" for k in ("train", "compute", "draw", "encode")),
+                 f"**{r['redraw'][0]:.1f} / {r['redraw'][1]:.1f}**", f"{r['full'][0]:.0f} / {r['full'][1]:.0f}",
+                 f"{100 * r['share_full']:.0f}%") for data, method, r in rows]),
     ]
-    for data, method, r in rows:
-        cells = " | ".join(f"{r[k][0]:.1f} / {r[k][1]:.1f}" for k in ("train", "compute", "draw", "encode"))
-        lines.append(f"| {data} | {method} | {cells} | **{r['redraw'][0]:.1f} / {r['redraw'][1]:.1f}** | "
-                     f"{r['full'][0]:.0f} / {r['full'][1]:.0f} | {100 * r['share_full']:.0f}% |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w") as fh:
-            fh.write(text)
+    write("\n".join(lines) + "\n", args.out)
 
 
 if __name__ == "__main__":
