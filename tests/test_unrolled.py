@@ -11,13 +11,7 @@ from gancourse.trainers import GANTrainer
 from gancourse.trainers.unrolled import UnrolledGANTrainer, adam_state, adam_step, d_params, sgd_step
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread, and a shared CPU makes several threads spin against each other."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 @pytest.fixture

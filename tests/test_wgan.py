@@ -7,13 +7,7 @@ from gancourse.models import MLPDiscriminator, MLPGenerator
 from gancourse.trainers.wgan import WGANGPTrainer, WGANTrainer
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread, and a shared CPU makes several threads spin against each other."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 class LinearCritic(torch.nn.Module):
