@@ -210,9 +210,8 @@ class Trainer:
     def _d_steps(self, batch) -> dict[str, torch.Tensor]:
         logs = {}
         for i in range(self.k):
-            if i > 0 and self._draw is not None:
-                batch = self.forward(self._draw())
-            logs = self.d_step(batch)
+            fresh = self.next_batch() if i > 0 else None
+            logs = self.d_step(batch if fresh is None else self.forward(fresh))
         return logs
 
     # ------------------------------------------------------------------ helpers for the hooks
