@@ -16,7 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._util import eval_mode
+from . import validation
+from .contexts import eval_mode
 
 __all__ = ["DigitClassifier", "train_digit_classifier", "digit_classifier", "accuracy", "class_counts"]
 
@@ -30,10 +31,8 @@ class DigitClassifier(nn.Module):
 
     def __init__(self, channels: int = 1, n_classes: int = 10, width: int = 16):
         super().__init__()
-        for name, v in (("channels", channels), ("n_classes", n_classes), ("width", width)):
-            if isinstance(v, bool) or int(v) != v or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        self.n_classes = int(n_classes)
+        channels, width = validation.positive_int("channels", channels), validation.positive_int("width", width)
+        self.n_classes = validation.positive_int("n_classes", n_classes)
         self.features = nn.Sequential(
             nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.1),  # (N, w, H/2, W/2)
             nn.Conv2d(width, 2 * width, 4, 2, 1), nn.LeakyReLU(0.1),  # (N, 2w, H/4, W/4)
@@ -95,8 +94,7 @@ def train_digit_classifier(images: torch.Tensor, labels: torch.Tensor, *, test_i
     if images.ndim != 4 or len(images) != len(labels) or len(images) == 0:
         raise ValueError(f"images must be (N, C, H, W) with N = len(labels) > 0, got {tuple(images.shape)} "
                          f"and {len(labels)} labels")
-    if isinstance(epochs, bool) or int(epochs) != epochs or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    epochs = validation.positive_int("epochs", epochs)
     device = torch.device(device or "cpu")
     n_classes = int(labels.max()) + 1
     max_shift = images.shape[-1] // 8 if max_shift is None else int(max_shift)
@@ -145,8 +143,7 @@ def digit_classifier(size: int = 16, seed: int = 0, epochs: int = 15) -> DigitCl
 def class_counts(model: DigitClassifier, images: torch.Tensor, min_confidence: float = 0.0) -> np.ndarray:
     """How many ``images`` the classifier assigns to each class, counting only predictions whose probability
     is at least ``min_confidence`` (so blurry or ambiguous samples do not count as covering a class)."""
-    if not 0 <= min_confidence <= 1:
-        raise ValueError(f"min_confidence must be in [0, 1], got {min_confidence!r}")
+    min_confidence = validation.probability("min_confidence", min_confidence)
     probs = model.predict_proba(images)
     conf, pred = probs.max(1)
     pred = pred[conf >= min_confidence]

@@ -17,6 +17,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import validation
+
 __all__ = [
     "make_grid", "show_grid", "resize", "center_crop", "to_signed", "to_unit", "random_hflip", "as_batch",
 ]
@@ -58,10 +60,7 @@ def make_grid(images, nrow: int = 8, padding: int = 2, value_range=(-1, 1), pad_
         raise ValueError(f"images must have 1 or 3 channels, got {c}")
     if n == 0:
         raise ValueError("make_grid needs at least one image")
-    if isinstance(nrow, bool) or int(nrow) != nrow or nrow < 1:
-        raise ValueError(f"nrow must be a positive integer, got {nrow!r}")
-    if isinstance(padding, bool) or int(padding) != padding or padding < 0:
-        raise ValueError(f"padding must be a non-negative integer, got {padding!r}")
+    nrow, padding = validation.positive_int("nrow", nrow), validation.nonneg_int("padding", padding)
     if value_range is None:
         low, high = float(x.min()), float(x.max())
         high = high if high > low else low + 1.0
@@ -108,11 +107,11 @@ def resize(images: torch.Tensor, size, mode: str = "bilinear", antialias: bool |
     ``mode``: bilinear, nearest, bicubic or area. Antialiasing (for shrinking) is on by default for
     bilinear/bicubic.
     """
-    if mode not in RESIZE_MODES:
-        raise ValueError(f"unknown resize mode {mode!r}; choose from {', '.join(RESIZE_MODES)}")
+    validation.lookup("resize mode", mode, RESIZE_MODES)
     size = (size, size) if isinstance(size, int) else tuple(size)
-    if len(size) != 2 or any(isinstance(s, bool) or int(s) != s or s < 1 for s in size):
-        raise ValueError(f"size must be a positive int or a pair of them, got {size!r}")
+    if len(size) != 2:
+        raise validation.ArgumentError(f"size must be a positive int or a pair of them, got {size!r}")
+    size = tuple(validation.positive_int("size", s) for s in size)
     if images.ndim != 4:
         raise ValueError(f"images must be (N, C, H, W), got shape {tuple(images.shape)}")
     if tuple(images.shape[-2:]) == size:
@@ -149,8 +148,7 @@ def random_hflip(images: torch.Tensor, p: float = 0.5, generator: torch.Generato
     The coin flips are drawn on the generator's device (CPU by default) so a seeded CPU generator gives the
     same flips whatever device the images are on.
     """
-    if not 0 <= p <= 1:
-        raise ValueError(f"p must be a probability in [0, 1], got {p!r}")
+    p = validation.probability("p (a probability)", p)
     if images.ndim != 4:
         raise ValueError(f"images must be (N, C, H, W), got shape {tuple(images.shape)}")
     gen_device = generator.device if generator is not None else torch.device("cpu")

@@ -16,6 +16,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from . import validation
+
 __all__ = [
     "l1_error", "hf_energy", "sharpness_ratio", "patch_swd", "optimal_constant_predictors", "DomainClassifier",
     "train_domain_classifier",
@@ -23,8 +25,8 @@ __all__ = [
 
 
 def _images(name, x):
-    if not isinstance(x, torch.Tensor) or x.ndim != 4:
-        raise ValueError(f"{name} must be a tensor (N, C, H, W), got {getattr(x, 'shape', type(x))}")
+    """A batch (N, C, H, W) of any dtype, as float32 on the CPU."""
+    x = validation.tensor(f"{name} (N, C, H, W)", x, ndim=4, floating=False, finite=False, nonempty=False)
     return x.detach().float().cpu()
 
 
@@ -63,9 +65,8 @@ def patch_swd(x: torch.Tensor, y: torch.Tensor, patch: int = 5, n_patches: int =
     x, y = _images("x", x), _images("y", y)
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x and y must have the same channels, got {x.shape[1]} and {y.shape[1]}")
-    for name, v in (("patch", patch), ("n_patches", n_patches), ("n_proj", n_proj)):
-        if isinstance(v, bool) or int(v) != v or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    patch, n_patches = validation.positive_int("patch", patch), validation.positive_int("n_patches", n_patches)
+    n_proj = validation.positive_int("n_proj", n_proj)
     if patch > min(*x.shape[-2:], *y.shape[-2:]):
         raise ValueError(f"patch {patch} is larger than the images")
     g = torch.Generator().manual_seed(seed)
@@ -140,8 +141,7 @@ def train_domain_classifier(A: torch.Tensor, B: torch.Tensor, steps: int = 300, 
     A, B = _images("A", A), _images("B", B)
     if A.shape[1:] != B.shape[1:]:
         raise ValueError(f"A and B must hold images of one shape, got {tuple(A.shape[1:])} and {tuple(B.shape[1:])}")
-    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    steps = validation.positive_int("steps", steps)
     g = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)

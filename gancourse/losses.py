@@ -1,4 +1,4 @@
-"""GAN losses as pure functions of the discriminator's logits.
+"""GAN losses as pure functions of the discriminator's logits (and the other terms the trainers add).
 
 Models return logits (no sigmoid inside); D(x) = sigmoid(logit). Every loss returns a scalar to be
 *minimised*, never calls ``backward()`` and never touches an optimizer. The identities used for
@@ -6,16 +6,24 @@ numerical stability are
 
     log D(x)      = log sigmoid(l)  = -softplus(-l)
     log(1 - D(x)) = log sigmoid(-l) = -softplus(l)
+
+In order: the minimax game and its non-saturating G loss (lessons 01-03), the Wasserstein losses and the
+gradient penalty (lesson 05), least squares (Pix2Pix/CycleGAN options), the reconstruction losses of
+image-to-image translation (lessons 07-08), InfoGAN's information term (lesson 09), R1, and the tables that
+choose a loss by name.
 """
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 
+from . import validation
+
 __all__ = [
     "minimax_d_loss", "minimax_g_loss", "nonsaturating_g_loss",
     "wgan_d_loss", "wgan_g_loss", "gradient_penalty",
-    "lsgan_d_loss", "lsgan_g_loss", "G_LOSSES", "D_LOSSES", "get_g_loss", "get_d_loss",
+    "lsgan_d_loss", "lsgan_g_loss", "lsgan_g_loss_ref", "l1_loss", "l2_loss", "info_loss", "r1_penalty",
+    "G_LOSSES", "D_LOSSES", "RECON_LOSSES", "get_g_loss", "get_d_loss", "get_recon_loss",
 ]
 
 
@@ -68,7 +76,8 @@ def gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, generator: torch
     Multiply by lambda yourself: ``loss_D = wgan_d_loss(...) + lam * gradient_penalty(D, real, fake)``.
     """
     if real.shape != fake.shape:
-        raise ValueError(f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}")
+        raise validation.ArgumentError(
+            f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}")
     shape = (real.shape[0],) + (1,) * (real.ndim - 1)
     eps = torch.rand(shape, generator=generator, device=generator.device if generator is not None else real.device)
     eps = eps.to(device=real.device, dtype=real.dtype)
@@ -89,33 +98,73 @@ def lsgan_g_loss(d_fake: torch.Tensor) -> torch.Tensor:
     return 0.5 * ((d_fake - 1) ** 2).mean()
 
 
+def lsgan_g_loss_ref(d_fake: torch.Tensor) -> torch.Tensor:
+    """The LSGAN G loss as CycleGAN's reference code writes it (an MSE against the label 1, no factor 1/2):
+    loss_G = E[(D(G(z)) - 1)^2] = 2 * :func:`lsgan_g_loss`."""
+    return ((d_fake - 1) ** 2).mean()
+
+
+def l1_loss(fake: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Reconstruction loss of Pix2Pix (and CycleGAN's cycle and identity terms): mean |fake - target| over
+    pixels and channels."""
+    return F.l1_loss(fake, target)
+
+
+def l2_loss(fake: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """The L2 reconstruction baseline: mean (fake - target)^2 over pixels and channels (blurrier than L1)."""
+    return F.mse_loss(fake, target)
+
+
+def info_loss(cat_logits: torch.Tensor, cat_code: torch.Tensor, cont_pred: torch.Tensor, cont_code: torch.Tensor,
+              cont_weight: float = 1.0) -> torch.Tensor:
+    """InfoGAN's information term: -L_I up to constants (Chen et al. 2016), with Q's continuous guess a Gaussian
+    of unit variance:
+
+        info_loss = CE(cat_logits, cat_code) + cont_weight * E[0.5 * sum_l (cont_pred_l - cont_code_l)^2]
+
+    cat_logits (B, K), cat_code (B,) class indices, cont_pred and cont_code (B, L) (L may be 0).
+    """
+    ce = F.cross_entropy(cat_logits, cat_code)
+    if cont_code.shape[1] == 0:
+        return ce
+    return ce + cont_weight * 0.5 * (cont_pred - cont_code).pow(2).sum(1).mean()
+
+
+def r1_penalty(D, real: torch.Tensor) -> torch.Tensor:
+    """The R1 penalty (Mescheder et al. 2018): E_x[||grad_x D(x)||^2] on real data, with the graph kept
+    (``create_graph=True``) so that it trains D. Multiply by gamma / 2 yourself."""
+    x = real.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+    return grad.flatten(1).pow(2).sum(1).mean()
+
+
 G_LOSSES = {
     "minimax": minimax_g_loss,
     "saturating": minimax_g_loss,
     "nonsaturating": nonsaturating_g_loss,
     "wasserstein": wgan_g_loss,
     "lsgan": lsgan_g_loss,
+    "lsgan_ref": lsgan_g_loss_ref,
 }
 D_LOSSES = {
     "minimax": minimax_d_loss,
     "wasserstein": wgan_d_loss,
     "lsgan": lsgan_d_loss,
 }
+RECON_LOSSES = {"l1": l1_loss, "l2": l2_loss}
 
 
-def get_g_loss(name: str):
-    """Look up a generator loss by name (``minimax``/``saturating``, ``nonsaturating``, ``wasserstein``, ``lsgan``)."""
-    if callable(name):
-        return name
-    if name not in G_LOSSES:
-        raise ValueError(f"unknown generator loss {name!r}; choose from {', '.join(G_LOSSES)}")
-    return G_LOSSES[name]
+def get_g_loss(name):
+    """A generator loss by name (``minimax``/``saturating``, ``nonsaturating``, ``wasserstein``, ``lsgan``,
+    ``lsgan_ref``); a function is returned as it is."""
+    return name if callable(name) else validation.lookup("generator loss", name, G_LOSSES)
 
 
-def get_d_loss(name: str):
-    """Look up a discriminator loss by name (``minimax``, ``wasserstein``, ``lsgan``)."""
-    if callable(name):
-        return name
-    if name not in D_LOSSES:
-        raise ValueError(f"unknown discriminator loss {name!r}; choose from {', '.join(D_LOSSES)}")
-    return D_LOSSES[name]
+def get_d_loss(name):
+    """A discriminator loss by name (``minimax``, ``wasserstein``, ``lsgan``); a function is returned as it is."""
+    return name if callable(name) else validation.lookup("discriminator loss", name, D_LOSSES)
+
+
+def get_recon_loss(name):
+    """A reconstruction loss by name (``l1``, ``l2``); a function is returned as it is."""
+    return name if callable(name) else validation.lookup("reconstruction loss", name, RECON_LOSSES)

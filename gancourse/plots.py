@@ -5,7 +5,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from ._util import eval_mode
+from . import validation
+from .contexts import eval_mode
 from .trainers.base import Callback
 
 __all__ = [
@@ -176,9 +177,7 @@ class LivePlot(Callback):
     """
 
     def __init__(self, draw, every: int = 100, figsize=(9, 3.5), ncols: int = 2):
-        if every < 1:
-            raise ValueError(f"every must be >= 1, got {every}")
-        self.draw, self.every = draw, every
+        self.draw, self.every = draw, validation.positive_int("every", every)
         self.fig, self.axes = plt.subplots(1, ncols, figsize=figsize)
         plt.close(self.fig)  # shown through the display handle, not again at the end of the cell
         self._handle = None

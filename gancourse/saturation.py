@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from . import losses
+from . import losses, validation
 from .models.mlp import MLPDiscriminator
 from .trainers.base import adam
 
@@ -47,9 +47,7 @@ class ShiftGenerator(nn.Module):
         shift = torch.as_tensor(shift, dtype=torch.float32).flatten()
         if shift.numel() == 0 or not torch.isfinite(shift).all():
             raise ValueError(f"shift must be a non-empty vector of finite numbers, got {shift.tolist()}")
-        scale = float(scale)
-        if not math.isfinite(scale) or scale <= 0:
-            raise ValueError(f"scale must be a positive finite number, got {scale!r}")
+        scale = validation.positive("scale", scale)
         self.z_dim = self.dim = shift.numel()
         self.shift = nn.Parameter(shift)
         self.log_scale = nn.Parameter(torch.tensor(math.log(scale)))
@@ -95,12 +93,6 @@ class SaturationResult:
         return [ns / mm if mm > 0 else math.inf for mm, ns in zip(self.grad_minimax, self.grad_nonsaturating)]
 
 
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 def g_grad_norms(G: nn.Module, D: nn.Module, z: torch.Tensor) -> tuple[float, float]:
     """Norms of G's gradient under the minimax and the non-saturating loss, on the same noise ``z``.
 
@@ -120,7 +112,7 @@ def g_grad_norms(G: nn.Module, D: nn.Module, z: torch.Tensor) -> tuple[float, fl
 
 def default_measure_steps(steps: int) -> list[int]:
     """0, 1, 3, 10, 30, 100, ... up to ``steps``, always ending with ``steps``."""
-    steps = _check_int("steps", steps, 0)
+    steps = validation.nonneg_int("steps", steps)
     out, base = [0], 1
     while base <= steps:
         out += [s for s in (base, 3 * base) if s <= steps]
@@ -151,10 +143,8 @@ def train_d_against(data, G: nn.Module, *, width: int = 64, depth: int = 2, lr: 
     Returns:
         A :class:`SaturationResult`.
     """
-    steps = _check_int("steps", steps, 0)
-    batch_size = _check_int("batch_size", batch_size, 1)
-    n_eval = _check_int("n_eval", n_eval, 1)
-    seed = _check_int("seed", seed, 0)
+    steps, seed = validation.nonneg_int("steps", steps), validation.nonneg_int("seed", seed)
+    batch_size, n_eval = validation.positive_int("batch_size", batch_size), validation.positive_int("n_eval", n_eval)
     if not hasattr(data, "sample"):
         raise ValueError(f"data must have a sample(n, generator) method, got {type(data).__name__}")
     z_dim = getattr(G, "z_dim", None)
@@ -162,7 +152,7 @@ def train_d_against(data, G: nn.Module, *, width: int = 64, depth: int = 2, lr: 
         raise ValueError("G needs a z_dim attribute (the size of its noise)")
     if measure_at is None:
         measure_at = default_measure_steps(steps)
-    measure_at = sorted({_check_int("measure_at entries", s, 0) for s in measure_at})
+    measure_at = sorted({validation.nonneg_int("measure_at entries", s) for s in measure_at})
     if not measure_at:
         raise ValueError("measure_at must name at least one step")
     if measure_at[-1] > steps:
@@ -230,7 +220,7 @@ def sweep(data, G: nn.Module, name: str, values, **kwargs) -> dict:
     """
     allowed = ("width", "depth", "lr", "steps")
     if name not in allowed:
-        raise ValueError(f"cannot sweep {name!r}; choose one of {', '.join(allowed)}")
+        raise validation.ArgumentError(f"cannot sweep {name!r}; choose one of {', '.join(allowed)}")
     values = list(values)
     if not values:
         raise ValueError("values must not be empty")

@@ -17,7 +17,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ._util import eval_mode
+from .contexts import eval_mode
 
 __all__ = [
     "LOG4", "grid_1d", "grid_2d", "gaussian_log_pdf", "integrate", "optimal_d", "optimal_d_logit",

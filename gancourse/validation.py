@@ -24,7 +24,8 @@ import torch
 
 __all__ = [
     "ArgumentError", "integer", "number", "probability", "choice", "boolean", "seed", "tensor", "batch",
-    "positive_int", "nonneg_int", "positive", "nonneg", "string", "path", "Range",
+    "positive_int", "nonneg_int", "power_of_two", "positive", "nonneg", "string", "path", "lookup", "Range",
+    "Checked",
 ]
 
 SEED_MAX = 2**32  # numpy's limit; torch takes larger seeds, but one range for every seed is simpler
@@ -80,6 +81,18 @@ def nonneg_int(name: str, value) -> int:
     return integer(name, value, low=0)
 
 
+def power_of_two(name: str, value, *, low: int = 1) -> int:
+    """An integer power of two >= ``low`` (an image size that a network halves or doubles)."""
+    what = f"a power of two >= {low} ({low}, {2 * low}, {4 * low}, ...)"
+    try:
+        n = integer(name, value, low=low)
+    except ArgumentError:
+        raise _fail(name, what, value) from None
+    if n & (n - 1):
+        raise _fail(name, what, value)
+    return n
+
+
 def number(name: str, value, *, low: float | None = None, high: float | None = None, low_open: bool = False,
            high_open: bool = False) -> float:
     """A finite real number (int, float or NumPy scalar) within the bounds; returned as ``float``.
@@ -130,6 +143,18 @@ def choice(name: str, value, choices: Iterable):
     if not any(_same(value, c) for c in options):
         raise _fail(name, "one of " + ", ".join(repr(c) for c in options), value)
     return value
+
+
+def lookup(what: str, key, table: Iterable):
+    """A name from one of the package's tables (losses, toy distributions, norms, ...): ``table[key]`` for a dict,
+    ``key`` itself for a tuple of names.
+
+    An unknown name raises ``unknown <what> 'key'; choose from a, b, c``: the wording a learner has seen since
+    lesson 01 (``unknown generator loss 'non-saturating'; choose from ...``).
+    """
+    if not isinstance(key, str) or key not in table:
+        raise ArgumentError(f"unknown {what} {key!r}; choose from {', '.join(map(str, table))}")
+    return table[key] if isinstance(table, Mapping) else key
 
 
 def boolean(name: str, value) -> bool:
@@ -211,7 +236,7 @@ class Range:
     """A setting's allowed values, for validation and for the widget that shows it (one table, two users).
 
     ``Range(1, 10)`` is an integer range, ``Range(1e-5, 1e-1, log=True)`` a float range on a log scale,
-    ``Range(choices=(2, 4, 8))`` a list of values.
+    ``Range(choices=(2, 4, 8))`` a list of values, ``Range(kind=bool)`` a switch.
     """
 
     def __init__(self, low=None, high=None, *, log: bool = False, choices: Iterable | None = None,
@@ -222,6 +247,8 @@ class Range:
             int if isinstance(low, int) and isinstance(high, int) and not log else float))
 
     def check(self, name: str, value):
+        if self.kind is bool:
+            return boolean(name, value)
         if self.choices is not None:
             return choice(name, value, self.choices)
         if self.kind is int:
@@ -229,6 +256,34 @@ class Range:
         return number(name, value, low=self.low, high=self.high)
 
     def __repr__(self):
+        if self.kind is bool:
+            return "Range(kind=bool)"
         if self.choices is not None:
             return f"Range(choices={self.choices!r})"
         return f"Range({self.low!r}, {self.high!r}{', log=True' if self.log else ''})"
+
+
+class Checked:
+    """A class attribute whose every assignment goes through a check: the knobs a user (or the live lab) turns
+    while training stay valid however they are set::
+
+        class Trainer:
+            k = Checked(positive_int, "k (D steps per G step)", doc="D steps per G step.")
+
+        trainer.k = 0      # ArgumentError: k (D steps per G step) must be an integer >= 1, got 0
+
+    ``check(label, value)`` returns the value to store (``label`` defaults to the attribute's name).
+    """
+
+    def __init__(self, check, label: str | None = None, *, doc: str | None = None):
+        self.check, self.label, self.__doc__ = check, label, doc
+
+    def __set_name__(self, owner, name):
+        self.name, self.slot = name, "_" + name
+        self.label = self.label or name
+
+    def __get__(self, obj, owner=None):
+        return self if obj is None else getattr(obj, self.slot)
+
+    def __set__(self, obj, value):
+        setattr(obj, self.slot, self.check(self.label, value))

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .. import validation
+
 __all__ = [
     "LABELS", "PALETTE", "STYLES", "Layouts", "sample_layouts", "label_image", "render", "paired_scenes",
     "unpaired_scenes", "Unpaired",
@@ -46,23 +48,14 @@ _WALL_COLOURS = torch.tensor([[0.62, 0.30, 0.22], [0.80, 0.70, 0.52], [0.56, 0.5
 _MAX_GRID = 4  # at most 4 x 4 windows
 
 
-def _count(name, value, minimum=1):
-    if isinstance(value, bool) or int(value) != value or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _style(style):
-    if style not in STYLES:
-        raise ValueError(f"unknown style {style!r}; choose from {', '.join(STYLES)}")
-    return style
+    return validation.lookup("style", style, STYLES)
 
 
 def _generator(seed, generator):
     if generator is not None:
         return generator
-    _count("seed", seed, minimum=0)
-    return torch.Generator().manual_seed(int(seed))
+    return torch.Generator().manual_seed(validation.nonneg_int("seed", seed))
 
 
 @dataclass
@@ -88,7 +81,7 @@ def sample_layouts(n: int, size: int = 32, generator: torch.Generator | None = N
     building between ``x0`` and ``x1`` rising from the ground line to ``y0``, a cornice band on top, a grid of
     2-4 x 2-3 windows and a door standing on the ground.
     """
-    n, size = _count("n", n), _count("size", size, minimum=8)
+    n, size = validation.positive_int("n", n), validation.integer("size", size, low=8)
     g = generator
     pix = (torch.arange(size, dtype=torch.float32) + 0.5) / size
     x, y = pix.view(1, 1, size), pix.view(1, size, 1)  # pixel centres in [0, 1)
@@ -246,7 +239,7 @@ class Unpaired:
         return max(len(self.A), len(self.B))
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        n = _count("n", n)
+        n = validation.positive_int("n", n)
         ia = torch.randint(len(self.A), (n,), generator=generator)
         ib = torch.randint(len(self.B), (n,), generator=generator)
         return self.A[ia.to(self.A.device)], self.B[ib.to(self.B.device)]

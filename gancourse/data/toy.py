@@ -13,22 +13,11 @@ import math
 
 import torch
 
+from .. import validation
+
 __all__ = [
     "ToyDistribution", "GaussianMixture", "Mixture1D", "ring", "grid", "Spiral", "TwoMoons", "TOY", "make",
 ]
-
-
-def _positive(name: str, value: float) -> float:
-    value = float(value)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return value
-
-
-def _count(name: str, value: int) -> int:
-    if isinstance(value, bool) or int(value) != value or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 class ToyDistribution:
@@ -49,7 +38,7 @@ class ToyDistribution:
         return type(self).log_prob is not ToyDistribution.log_prob
 
     def _check_n(self, n: int) -> int:
-        return _count("n (number of samples)", n)
+        return validation.positive_int("n (number of samples)", n)
 
 
 class GaussianMixture(ToyDistribution):
@@ -113,16 +102,16 @@ class Mixture1D(GaussianMixture):
 
 def ring(n_modes: int = 8, radius: float = 1.0, std: float = 0.01) -> GaussianMixture:
     """Ring of ``n_modes`` Gaussians with means (r cos 2 pi i/K, r sin 2 pi i/K), i = 0..K-1 (PacGAN protocol)."""
-    k = _count("n_modes", n_modes)
-    radius, std = _positive("radius", radius), _positive("std", std)
+    k = validation.positive_int("n_modes", n_modes)
+    radius, std = validation.positive("radius", radius), validation.positive("std", std)
     angles = 2 * math.pi * torch.arange(k, dtype=torch.float64) / k  # not linspace: its last point repeats the first
     return GaussianMixture(radius * torch.stack([angles.cos(), angles.sin()], 1), std=std)
 
 
 def grid(n_per_side: int = 5, spacing: float = 2.0, std: float = 0.05) -> GaussianMixture:
     """Grid of n x n Gaussians centred on the origin; the default gives means {-4, -2, 0, 2, 4}^2, std 0.05."""
-    n = _count("n_per_side", n_per_side)
-    spacing, std = _positive("spacing", spacing), _positive("std", std)
+    n = validation.positive_int("n_per_side", n_per_side)
+    spacing, std = validation.positive("spacing", spacing), validation.positive("std", std)
     axis = (torch.arange(n, dtype=torch.float64) - (n - 1) / 2) * spacing
     xs, ys = torch.meshgrid(axis, axis, indexing="ij")
     return GaussianMixture(torch.stack([xs.flatten(), ys.flatten()], 1), std=std)
@@ -134,9 +123,9 @@ class Spiral(ToyDistribution):
     dim = 2
 
     def __init__(self, turns: float = 1.5, noise: float = 0.05, scale: float = 1.0):
-        self.turns = _positive("turns", turns)
-        self.std = _positive("noise", noise)
-        self.scale = _positive("scale", scale)
+        self.turns = validation.positive("turns", turns)
+        self.std = validation.positive("noise", noise)
+        self.scale = validation.positive("scale", scale)
 
     def sample(self, n, generator=None):
         n = self._check_n(n)
@@ -152,7 +141,7 @@ class TwoMoons(ToyDistribution):
     dim = 2
 
     def __init__(self, noise: float = 0.05):
-        self.std = _positive("noise", noise)
+        self.std = validation.positive("noise", noise)
         self.centers = torch.tensor([[0.0, 0.0], [1.0, 0.5]])  # centres of the two arcs
 
     def sample(self, n, generator=None):
@@ -177,6 +166,4 @@ TOY = {
 
 def make(name: str, **kwargs) -> ToyDistribution:
     """Build a toy distribution by name (``ring``, ``grid``, ``spiral``, ``moons``, ``gaussian``, ``bimodal_1d``)."""
-    if name not in TOY:
-        raise ValueError(f"unknown toy distribution {name!r}; choose from {', '.join(TOY)}")
-    return TOY[name](**kwargs)
+    return validation.lookup("toy distribution", name, TOY)(**kwargs)

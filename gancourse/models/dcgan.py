@@ -18,23 +18,16 @@ import math
 import torch
 from torch import nn
 
-from .._util import eval_mode
+from .. import validation
+from ..contexts import eval_mode
 
 __all__ = ["DCGANGenerator", "DCGANDiscriminator", "dcgan_init", "conv_layers"]
 
 
-def _positive_int(name, value):
-    if isinstance(value, bool) or int(value) != value or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _doublings(image_size) -> int:
     """log2(image_size) - 2: the number of stride-2 layers between 4x4 and the image."""
-    if isinstance(image_size, bool) or int(image_size) != image_size or image_size < 8 or (
-            int(image_size) & (int(image_size) - 1)):
-        raise ValueError(f"image_size must be a power of two >= 8 (8, 16, 32, 64, 128, ...), got {image_size!r}")
-    return int(math.log2(int(image_size))) - 2
+    size = validation.power_of_two("image_size", image_size, low=8)
+    return int(math.log2(size)) - 2
 
 
 def dcgan_init(module: nn.Module) -> None:
@@ -66,8 +59,8 @@ class DCGANGenerator(nn.Module):
                  batchnorm: bool = True):
         super().__init__()
         n = _doublings(image_size)
-        self.image_size, self.z_dim = int(image_size), _positive_int("nz", nz)
-        ngf, channels = _positive_int("ngf", ngf), _positive_int("channels", channels)
+        self.image_size, self.z_dim = int(image_size), validation.positive_int("nz", nz)
+        ngf, channels = validation.positive_int("ngf", ngf), validation.positive_int("channels", channels)
         width = ngf * 2 ** (n - 1)  # channels at 4x4
 
         def block(cin, cout, stride, padding):
@@ -106,9 +99,8 @@ class DCGANDiscriminator(nn.Module):
         super().__init__()
         n = _doublings(image_size)
         self.image_size = int(image_size)
-        ndf, channels = _positive_int("ndf", ndf), _positive_int("channels", channels)
-        if not 0 <= leak < 1:
-            raise ValueError(f"leak must be in [0, 1), got {leak!r}")
+        ndf, channels = validation.positive_int("ndf", ndf), validation.positive_int("channels", channels)
+        leak = validation.number("leak", leak, low=0, high=1, high_open=True)
         act = (lambda: nn.LeakyReLU(leak, inplace=True)) if leak > 0 else (lambda: nn.ReLU(inplace=True))
         layers = [nn.Conv2d(channels, ndf, 4, 2, 1), act()]  # no BatchNorm on the input layer
         width = ndf

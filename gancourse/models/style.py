@@ -22,16 +22,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import validation
+
 __all__ = [
     "adain", "AdaIN", "PixelNorm", "MappingNetwork", "modulated_conv2d", "ModulatedConv2d", "NoiseInjection",
     "StyleBlock", "ToImage", "StyleGenerator", "mix_styles", "truncate",
 ]
-
-
-def _positive_int(name, value, low=1):
-    if isinstance(value, bool) or int(value) != value or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 # ---------------------------------------------------------------------------------------------- AdaIN (StyleGAN 1)
@@ -42,9 +38,9 @@ def adain(x: torch.Tensor, y_scale: torch.Tensor, y_bias: torch.Tensor, eps: flo
     with mu, sigma over (H, W) (sigma = sqrt(biased variance + eps)).
     """
     if x.ndim != 4:
-        raise ValueError(f"x must be (B, C, H, W), got shape {tuple(x.shape)}")
+        raise validation.ArgumentError(f"x must be (B, C, H, W), got shape {tuple(x.shape)}")
     if y_scale.shape != x.shape[:2] or y_bias.shape != x.shape[:2]:
-        raise ValueError(f"y_scale and y_bias must be (B, C) = {tuple(x.shape[:2])}, got "
+        raise validation.ArgumentError(f"y_scale and y_bias must be (B, C) = {tuple(x.shape[:2])}, got "
                          f"{tuple(y_scale.shape)} and {tuple(y_bias.shape)}")
     mu = x.mean(dim=(2, 3), keepdim=True)
     sigma = (x.var(dim=(2, 3), keepdim=True, unbiased=False) + eps).sqrt()
@@ -57,8 +53,8 @@ class AdaIN(nn.Module):
 
     def __init__(self, channels: int, w_dim: int):
         super().__init__()
-        self.channels = _positive_int("channels", channels)
-        self.affine = nn.Linear(_positive_int("w_dim", w_dim), 2 * self.channels)
+        self.channels = validation.positive_int("channels", channels)
+        self.affine = nn.Linear(validation.positive_int("w_dim", w_dim), 2 * self.channels)
         with torch.no_grad():
             self.affine.bias[: self.channels].fill_(1.0)
             self.affine.bias[self.channels:].zero_()
@@ -89,11 +85,9 @@ class MappingNetwork(nn.Module):
 
     def __init__(self, z_dim: int = 32, w_dim: int = 32, depth: int = 4, lr_mul: float = 0.01):
         super().__init__()
-        self.z_dim, self.w_dim = _positive_int("z_dim", z_dim), _positive_int("w_dim", w_dim)
-        self.depth = _positive_int("depth", depth)
-        if not lr_mul > 0:
-            raise ValueError(f"lr_mul must be positive, got {lr_mul!r}")
-        self.lr_mul = float(lr_mul)
+        self.z_dim, self.w_dim = validation.positive_int("z_dim", z_dim), validation.positive_int("w_dim", w_dim)
+        self.depth = validation.positive_int("depth", depth)
+        self.lr_mul = validation.positive("lr_mul", lr_mul)
         self.norm = PixelNorm()
         dims = [self.z_dim] + [self.w_dim] * self.depth
         self.weights = nn.ParameterList(
@@ -102,7 +96,7 @@ class MappingNetwork(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.ndim != 2 or z.shape[1] != self.z_dim:
-            raise ValueError(f"z must be (B, {self.z_dim}), got shape {tuple(z.shape)}")
+            raise validation.ArgumentError(f"z must be (B, {self.z_dim}), got shape {tuple(z.shape)}")
         x = self.norm(z)
         for weight, bias in zip(self.weights, self.biases):
             scale = self.lr_mul / math.sqrt(weight.shape[1])  # equalised learning rate
@@ -130,11 +124,11 @@ def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, style: torch.Tensor,
     demodulation factor, which is the same arithmetic (the scalings commute with the convolution).
     """
     if x.ndim != 4 or weight.ndim != 4:
-        raise ValueError(f"x must be (B, I, H, W) and weight (O, I, k, k), got {tuple(x.shape)} and {tuple(weight.shape)}")
+        raise validation.ArgumentError(f"x must be (B, I, H, W) and weight (O, I, k, k), got {tuple(x.shape)} and {tuple(weight.shape)}")
     B, I = x.shape[:2]
     O = weight.shape[0]
     if weight.shape[1] != I or style.shape != (B, I):
-        raise ValueError(f"weight must have {I} input channels and style be (B, I) = ({B}, {I}); got weight "
+        raise validation.ArgumentError(f"weight must have {I} input channels and style be (B, I) = ({B}, {I}); got weight "
                          f"{tuple(weight.shape)} and style {tuple(style.shape)}")
     if fused:
         w = weight[None] * style[:, None, :, None, None]  # (B, O, I, k, k)
@@ -157,14 +151,14 @@ class ModulatedConv2d(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, w_dim: int, kernel_size: int = 3,
                  demodulate: bool = True, fused: bool = False):
         super().__init__()
-        self.in_channels = _positive_int("in_channels", in_channels)
-        self.out_channels = _positive_int("out_channels", out_channels)
-        self.kernel_size = _positive_int("kernel_size", kernel_size)
+        self.in_channels = validation.positive_int("in_channels", in_channels)
+        self.out_channels = validation.positive_int("out_channels", out_channels)
+        self.kernel_size = validation.positive_int("kernel_size", kernel_size)
         if self.kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be odd (same-size output), got {kernel_size}")
+            raise validation.ArgumentError(f"kernel_size must be odd (same-size output), got {kernel_size}")
         self.demodulate, self.fused = bool(demodulate), bool(fused)
         self.weight = nn.Parameter(torch.randn(self.out_channels, self.in_channels, self.kernel_size, self.kernel_size))
-        self.affine = nn.Linear(_positive_int("w_dim", w_dim), self.in_channels)
+        self.affine = nn.Linear(validation.positive_int("w_dim", w_dim), self.in_channels)
         nn.init.ones_(self.affine.bias)
 
     def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
@@ -180,7 +174,7 @@ class NoiseInjection(nn.Module):
 
     def __init__(self, channels: int):
         super().__init__()
-        self.strength = nn.Parameter(torch.zeros(_positive_int("channels", channels)))
+        self.strength = nn.Parameter(torch.zeros(validation.positive_int("channels", channels)))
 
     def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
         if noise is None:
@@ -233,14 +227,10 @@ class StyleGenerator(nn.Module):
     def __init__(self, z_dim: int = 32, w_dim: int = 32, size: int = 16, channels: int = 32, out_channels: int = 1,
                  mapping_depth: int = 4, mixing_prob: float = 0.0, fused: bool = False):
         super().__init__()
-        self.z_dim, self.w_dim = _positive_int("z_dim", z_dim), _positive_int("w_dim", w_dim)
-        size = _positive_int("size", size, 4)
-        if size & (size - 1):
-            raise ValueError(f"size must be a power of two >= 4, got {size}")
-        if not 0.0 <= mixing_prob <= 1.0:
-            raise ValueError(f"mixing_prob must be in [0, 1], got {mixing_prob!r}")
-        self.size, self.mixing_prob = size, float(mixing_prob)
-        channels = _positive_int("channels", channels)
+        self.z_dim, self.w_dim = validation.positive_int("z_dim", z_dim), validation.positive_int("w_dim", w_dim)
+        size = validation.power_of_two("size", size, low=4)
+        self.size, self.mixing_prob = size, validation.probability("mixing_prob", mixing_prob)
+        channels = validation.positive_int("channels", channels)
         self.mapping = MappingNetwork(z_dim, w_dim, mapping_depth)
         self.const = nn.Parameter(torch.randn(1, channels, 4, 4))
         self.blocks = nn.ModuleList([StyleBlock(channels, channels, w_dim, fused=fused)])
@@ -271,7 +261,7 @@ class StyleGenerator(nn.Module):
     def synthesis(self, ws: torch.Tensor, noise: list | None = None) -> torch.Tensor:
         """Render per-layer latents ws (B, num_ws, w_dim) into images (B, C, size, size)."""
         if ws.ndim != 3 or ws.shape[1:] != (self.num_ws, self.w_dim):
-            raise ValueError(f"ws must be (B, {self.num_ws}, {self.w_dim}), got shape {tuple(ws.shape)}")
+            raise validation.ArgumentError(f"ws must be (B, {self.num_ws}, {self.w_dim}), got shape {tuple(ws.shape)}")
         noise = noise if noise is not None else [None] * len(self.blocks)
         x = self.const.expand(ws.shape[0], -1, -1, -1).to(ws.dtype)
         x = self.blocks[0](x, ws[:, 0], noise[0])
@@ -315,7 +305,6 @@ class StyleGenerator(nn.Module):
 def mix_styles(ws_a: torch.Tensor, ws_b: torch.Tensor, crossover: int) -> torch.Tensor:
     """Style mixing: rows [0, crossover) of ws_a (coarse layers) and rows [crossover, num_ws) of ws_b (fine layers)."""
     if ws_a.shape != ws_b.shape or ws_a.ndim != 3:
-        raise ValueError(f"ws_a and ws_b must both be (B, num_ws, w_dim), got {tuple(ws_a.shape)} and {tuple(ws_b.shape)}")
-    if isinstance(crossover, bool) or int(crossover) != crossover or not 0 <= crossover <= ws_a.shape[1]:
-        raise ValueError(f"crossover must be an integer in [0, {ws_a.shape[1]}], got {crossover!r}")
+        raise validation.ArgumentError(f"ws_a and ws_b must both be (B, num_ws, w_dim), got {tuple(ws_a.shape)} and {tuple(ws_b.shape)}")
+    crossover = validation.integer("crossover", crossover, low=0, high=ws_a.shape[1])
     return torch.cat([ws_a[:, :crossover], ws_b[:, crossover:]], dim=1)

@@ -6,29 +6,38 @@ A trainer owns its models, optimizers, step counter, random generators and histo
     trainer.fit(data, steps=n, batch_size=256, callbacks=[LivePlot(every=50)])
     trainer.save_checkpoint("run.pt"); trainer.load_checkpoint("run.pt")  # resume exactly
 
-Subclasses implement ``train_step(batch) -> dict of scalar tensors``. The trainer turns those tensors into
-floats in one transfer every ``sync_every`` steps (every step on the CPU, every 50 on a GPU, so a GPU is not
-synchronised each step), checks them for NaN/inf and names the step where training diverged.
+Every GAN is three hooks, in the spirit of the reference Pix2Pix/CycleGAN code (``set_input``/``forward``,
+``backward_D``, ``backward_G``), and one training step written once, here (:meth:`Trainer.train_step`)::
+
+    batch = trainer.forward(batch)      # on the device (channels_last where it applies), plus what both updates share
+    logs_D = trainer.d_step(batch)      # k times: the later ones on fresh batches while fitting
+    logs_G = trainer.g_step(batch)      # with D frozen: frozen(D)
+
+``d_step`` and ``g_step`` take the same argument (what ``forward`` returned) and return dicts of scalar tensors.
+A subclass overrides only the hooks its method changes (``g_first`` runs the G step first, as CycleGAN does).
+The trainer turns the logged tensors into floats in one transfer every ``sync_every`` steps (every step on the
+CPU, every 50 on a GPU, so a GPU is not synchronised each step), checks them for NaN/inf and names the step
+where training diverged.
 """
 from __future__ import annotations
 
 import contextlib
-import itertools
 import math
 import os
-import random
-import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-import numpy as np
 import torch
 
+from .. import validation
 from ..config import device as best_device
 from ..config import progress as progress_bar
+from ..contexts import eval_mode
+from .sampling import make_sampler, to_device
+from .state import atomic_save, load_state, rng_state, set_rng_state
 
 __all__ = [
-    "Trainer", "Callback", "Checkpoint", "TrainingDiverged", "History", "make_sampler", "adam",
-    "atomic_save", "load_state", "LinearDecay",
+    "Trainer", "Callback", "Checkpoint", "TrainingDiverged", "History", "LinearDecay", "adam", "grad_norm",
+    "frozen",
 ]
 
 
@@ -73,9 +82,7 @@ class Checkpoint(Callback):
     """Save the trainer atomically to ``path`` every ``every`` steps and at the end of ``fit``."""
 
     def __init__(self, path: str | os.PathLike, every: int = 500):
-        if every < 1:
-            raise ValueError(f"every must be >= 1, got {every}")
-        self.path, self.every = path, every
+        self.path, self.every = path, validation.positive_int("every", every)
 
     def on_step(self, trainer, logs):
         trainer.save_checkpoint(self.path)
@@ -84,118 +91,36 @@ class Checkpoint(Callback):
         trainer.save_checkpoint(self.path)
 
 
+# ---------------------------------------------------------------------------------------------- update blocks
 def adam(params, lr: float, betas=(0.5, 0.999), device: torch.device | None = None, **kwargs) -> torch.optim.Adam:
     """Adam, fused into one kernel on CUDA (fewer launches per step); plain on the CPU."""
-    if not lr > 0:
-        raise ValueError(f"learning rate must be positive, got {lr!r}")
+    lr = validation.positive("learning rate", lr)
     fused = device is not None and torch.device(device).type == "cuda"
     return torch.optim.Adam(params, lr=lr, betas=betas, fused=fused or None, **kwargs)
 
 
-def make_sampler(data, batch_size: int | None, generator: torch.Generator, device: torch.device) -> Callable:
-    """Turn ``data`` into a zero-argument function that returns the next batch on ``device``.
-
-    ``data`` may be a toy distribution (anything with ``sample(n, generator)`` returning a tensor or a tuple of
-    tensors, such as ``gancourse.data.scenes.Unpaired``), a tensor or a *tuple* of
-    tensors of equal length such as ``(images, labels)`` (minibatches drawn with replacement, so no epoch
-    state is needed to resume), or any other iterable of batches, e.g. a list or a DataLoader (cycled;
-    not resumable bit-for-bit).
-    """
-    if hasattr(data, "sample"):
-        _need_batch_size(batch_size)
-        return lambda: _to_device(data.sample(batch_size, generator=generator), device)  # a tensor or a tuple
-    if isinstance(data, torch.Tensor) or (
-        isinstance(data, tuple) and data and all(isinstance(t, torch.Tensor) for t in data)
-    ):
-        tensors = (data,) if isinstance(data, torch.Tensor) else tuple(data)
-        n = len(tensors[0])
-        if n == 0 or any(len(t) != n for t in tensors):
-            raise ValueError(f"dataset tensors must be non-empty and of equal length, got {[len(t) for t in tensors]}")
-        _need_batch_size(batch_size)
-
-        def draw():
-            idx = torch.randint(n, (batch_size,), generator=generator)
-            batch = tuple(t[idx.to(t.device, non_blocking=True)].to(device, non_blocking=True) for t in tensors)
-            return batch[0] if isinstance(data, torch.Tensor) else batch
-
-        return draw
-    if isinstance(data, Iterable):
-        it = itertools.cycle(data)
-        return lambda: _to_device(next(it), device)
-    raise ValueError(
-        f"cannot draw batches from {type(data).__name__}; pass a toy distribution, a tensor, a tuple of tensors "
-        "or an iterable of batches"
-    )
+def grad_norm(params) -> torch.Tensor:
+    """The global L2 norm of the gradients of ``params`` (a tensor, so no GPU sync)."""
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return torch.zeros(())
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
 
 
-def _need_batch_size(batch_size):
-    if batch_size is None or isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-
-
-def _to_device(batch, device):
-    if isinstance(batch, torch.Tensor):
-        return batch.to(device, non_blocking=True)
-    if isinstance(batch, (tuple, list)):
-        return type(batch)(_to_device(b, device) for b in batch)
-    return batch
-
-
-def atomic_save(obj, path: str | os.PathLike) -> None:
-    """``torch.save`` to a temporary file in the same folder, flush it to disk, then rename over ``path``.
-
-    A crash mid-write leaves the previous checkpoint intact, never a truncated one.
-    """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pt", dir=folder)
+@contextlib.contextmanager
+def frozen(*modules: torch.nn.Module):
+    """Switch off ``requires_grad`` of every parameter of ``modules`` inside the block (D during G's update:
+    the gradient reaches G through D, but D's weights collect none), then put back each parameter's own flag,
+    also when the block raises."""
+    params = [p for m in modules if m is not None for p in m.parameters()]
+    flags = [p.requires_grad for p in params]
+    for p in params:
+        p.requires_grad_(False)
     try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
-        raise
-
-
-def load_state(path: str | os.PathLike) -> dict:
-    """Load a checkpoint with ``weights_only=True`` (no arbitrary code from the file runs)."""
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no checkpoint at {os.fspath(path)!r}")
-    return torch.load(path, map_location="cpu", weights_only=True)
-
-
-def _rng_state(trainer) -> dict:
-    np_state = np.random.get_state()
-    py_state = random.getstate()
-    state = {
-        "torch": torch.get_rng_state(),
-        "trainer": trainer.rng.get_state(),
-        "data": trainer.data_rng.get_state(),
-        "numpy": {"keys": torch.from_numpy(np_state[1].astype(np.int64)), "pos": int(np_state[2]),
-                  "has_gauss": int(np_state[3]), "cached": float(np_state[4])},
-        "python": {"version": py_state[0], "state": torch.tensor(py_state[1], dtype=torch.int64)},
-    }
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _set_rng_state(trainer, state: dict) -> None:
-    torch.set_rng_state(state["torch"])
-    trainer.rng.set_state(state["trainer"])
-    trainer.data_rng.set_state(state["data"])
-    npst = state["numpy"]
-    np.random.set_state(("MT19937", npst["keys"].numpy().astype(np.uint32), npst["pos"], npst["has_gauss"],
-                         npst["cached"]))
-    py = state["python"]
-    random.setstate((py["version"], tuple(py["state"].tolist()), None))
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
+        yield
+    finally:
+        for p, flag in zip(params, flags):
+            p.requires_grad_(flag)
 
 
 class LinearDecay:
@@ -209,34 +134,47 @@ class LinearDecay:
     """
 
     def __init__(self, constant_steps: int, decay_steps: int):
-        for name, v in (("constant_steps", constant_steps), ("decay_steps", decay_steps)):
-            if isinstance(v, bool) or int(v) != v or v < 0:
-                raise ValueError(f"{name} must be a non-negative integer, got {v!r}")
-        self.constant_steps, self.decay_steps = int(constant_steps), int(decay_steps)
+        self.constant_steps = validation.nonneg_int("constant_steps", constant_steps)
+        self.decay_steps = validation.nonneg_int("decay_steps", decay_steps)
 
     def __call__(self, t: int) -> float:
         return max(0.0, 1.0 - max(0, t - self.constant_steps) / (self.decay_steps + 1))
 
 
+# ---------------------------------------------------------------------------------------------- the contract
 class Trainer:
     """Base class. Subclasses register models and optimizers in ``self.models`` / ``self.optimizers`` and
-    implement :meth:`train_step`.
+    implement the hooks :meth:`d_step` and :meth:`g_step` (and, when a step shares work between them,
+    :meth:`forward`).
 
     Args:
         device: where to train (default: :func:`gancourse.device`).
         seed: seeds the trainer's own generators (noise ``z`` and data sampling).
         amp: bf16 autocast; default on for CUDA, off elsewhere.
         sync_every: steps between host-device synchronisations in ``fit`` (default 1 on CPU, 50 on GPU).
+        channels_last: store models (:meth:`place`) and image batches (:meth:`forward`) NHWC, faster convolutions
+            on tensor-core GPUs; ``None`` (the default): on for CUDA, off elsewhere.
+
+    Attributes:
+        k: D steps per G step (a validated positive integer).
+        g_first: class attribute; True runs the G step before the D steps (CycleGAN's order).
     """
 
-    def __init__(self, *, device=None, seed: int = 0, amp: bool | None = None, sync_every: int | None = None):
+    g_first: bool = False
+    k = validation.Checked(validation.positive_int, "k (D steps per G step)", doc="D steps per G step.")
+
+    def __init__(self, *, device=None, seed: int = 0, amp: bool | None = None, sync_every: int | None = None,
+                 channels_last: bool | None = None):
         self.device = torch.device(device) if device is not None else best_device()
-        self.amp = (self.device.type == "cuda") if amp is None else bool(amp)
-        self.sync_every = sync_every or (1 if self.device.type == "cpu" else 50)
-        if self.sync_every < 1:
-            raise ValueError(f"sync_every must be >= 1, got {sync_every}")
+        self.amp = (self.device.type == "cuda") if amp is None else validation.boolean("amp", amp)
+        default_sync = 1 if self.device.type == "cpu" else 50
+        self.sync_every = default_sync if sync_every is None else validation.positive_int("sync_every", sync_every)
+        self.channels_last = (self.device.type == "cuda" if channels_last is None
+                              else validation.boolean("channels_last", channels_last))
+        seed = validation.seed("seed", seed)
         self.rng = torch.Generator(device=self.device).manual_seed(seed)
         self.data_rng = torch.Generator().manual_seed(seed + 1)
+        self.k = 1
         self.models: dict[str, torch.nn.Module] = {}
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
         self.schedulers: dict[str, object] = {}
@@ -244,15 +182,93 @@ class Trainer:
         self.history = History()
         self._draw = None  # the batch source while fit() runs
 
-    # ------------------------------------------------------------------ to override
-    def train_step(self, batch) -> dict[str, torch.Tensor]:
-        """One training step on ``batch``; return scalar tensors (detached) to log."""
+    # ------------------------------------------------------------------ the hooks
+    def forward(self, batch):
+        """Prepare a batch once per step (the reference's ``set_input`` + ``forward``): here :meth:`prepare`.
+        Subclasses check its form and add what both updates share (Pix2Pix: G(A))."""
+        return self.prepare(batch)
+
+    def d_step(self, batch) -> dict[str, torch.Tensor]:
+        """One update of the discriminator(s) on what :meth:`forward` returned; scalar tensors to log."""
         raise NotImplementedError
 
-    # ------------------------------------------------------------------ helpers for subclasses
+    def g_step(self, batch) -> dict[str, torch.Tensor]:
+        """One update of the generator(s) on what :meth:`forward` returned; scalar tensors to log."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ one step, for every GAN
+    def train_step(self, batch) -> dict[str, torch.Tensor]:
+        """``k`` D steps (each later one on a fresh batch while fitting, else on the same batch), then one G step;
+        with ``g_first`` the G step comes first. Returns the logs of the last D step and of the G step."""
+        batch = self.forward(batch)
+        if self.g_first:
+            logs_G = self.g_step(batch)
+            return {**logs_G, **self._d_steps(batch)}
+        logs_D = self._d_steps(batch)
+        return {**logs_D, **self.g_step(batch)}
+
+    def _d_steps(self, batch) -> dict[str, torch.Tensor]:
+        logs = {}
+        for i in range(self.k):
+            fresh = self.next_batch() if i > 0 else None
+            logs = self.d_step(batch if fresh is None else self.forward(fresh))
+        return logs
+
+    # ------------------------------------------------------------------ helpers for the hooks
+    def prepare(self, batch):
+        """``batch`` (a tensor or a tuple of them) on the trainer's device, image batches NHWC when ``channels_last``:
+        the one place that decides where and how data meets the models."""
+        return to_device(batch, self.device, self.channels_last)
+
+    def place(self, model: torch.nn.Module) -> torch.nn.Module:
+        """``model`` on the trainer's device, NHWC when ``channels_last``."""
+        fmt = torch.channels_last if self.channels_last else torch.contiguous_format
+        return model.to(self.device, memory_format=fmt)
+
     def autocast(self):
         """bf16 autocast on CUDA when ``amp`` is on; a no-op context otherwise."""
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp)
+
+    def update(self, name: str, loss: torch.Tensor, *, inputs=None, norm: bool = False) -> torch.Tensor | None:
+        """One update of optimizer ``name``: zero its gradients, back-propagate ``loss`` (into ``inputs`` only,
+        when given), step. With ``norm=True`` returns the global gradient norm of its parameters before the step."""
+        opt = self.optimizers[name]
+        opt.zero_grad(set_to_none=True)
+        loss.backward(inputs=inputs)
+        out = grad_norm(p for group in opt.param_groups for p in group["params"]) if norm else None
+        opt.step()
+        return out
+
+    @torch.no_grad()
+    def infer(self, model: torch.nn.Module, *inputs: torch.Tensor, batch_size: int | None = None,
+              dropout: bool = False) -> torch.Tensor:
+        """``model(*inputs)`` in eval mode (put back after), in chunks of ``batch_size``, as float32 on the CPU.
+        ``dropout=True`` keeps dropout on as noise (Pix2Pix does so at test time too)."""
+        n = len(inputs[0])
+        size = n if batch_size is None else validation.positive_int("batch_size", batch_size)
+        out = []
+        with eval_mode(model):
+            if dropout:
+                for m in model.modules():
+                    if isinstance(m, torch.nn.Dropout):
+                        m.train()
+            for i in range(0, max(n, 1), max(size, 1)):  # an empty input still runs the model once
+                chunk = self.prepare(tuple(x[i:i + size] for x in inputs))
+                with self.autocast():
+                    out.append(model(*chunk).float().cpu())
+        return (out[0] if len(out) == 1 else torch.cat(out)).contiguous()
+
+    def set_learning_rates(self, **rates: float) -> "Trainer":
+        """Set learning rates by optimizer name, e.g. ``trainer.set_learning_rates(D=1e-3, G=2e-3)``; with a
+        schedule (:meth:`decay_learning_rates`) the new rate is also its base rate. Returns the trainer."""
+        checked = {validation.choice("optimizer", name, self.optimizers): validation.positive(f"lr of {name}", lr)
+                   for name, lr in rates.items()}
+        for name, lr in checked.items():
+            for group in self.optimizers[name].param_groups:
+                group["lr"] = lr
+            if name in self.schedulers:
+                self.schedulers[name].base_lrs = [lr] * len(self.optimizers[name].param_groups)
+        return self
 
     def decay_learning_rates(self, decay_steps: int, constant_steps: int | None = 0) -> "Trainer":
         """Hold every optimizer's learning rate for ``constant_steps`` steps, then let it fall linearly to 0 over
@@ -271,7 +287,7 @@ class Trainer:
     # ------------------------------------------------------------------ the loop
     def step(self, batch) -> dict[str, float]:
         """Run one training step and return its logs as plain floats (this synchronises a GPU)."""
-        pending = [self._run_step(_to_device(batch, self.device))]
+        pending = [self._run_step(batch)]
         return self._flush(pending)[-1]
 
     def _run_step(self, batch):
@@ -305,14 +321,13 @@ class Trainer:
     def fit(self, data, steps: int, batch_size: int | None = None, callbacks: Iterable = (),
             progress: bool = True) -> History:
         """Train for ``steps`` more steps on batches drawn from ``data`` (see :func:`make_sampler`)."""
-        if isinstance(steps, bool) or int(steps) != steps or steps < 0:
-            raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
+        steps = validation.nonneg_int("steps", steps)
         callbacks = [cb if isinstance(cb, Callback) else _FunctionCallback(cb) for cb in callbacks]
         self._draw = make_sampler(data, batch_size, self.data_rng, self.device)
         bar = progress_bar(desc=type(self).__name__, total=steps) if progress else None
         pending = []
         try:
-            for i in range(int(steps)):
+            for i in range(steps):
                 pending.append(self._run_step(self._draw()))
                 if len(pending) >= self.sync_every or i == steps - 1:
                     for logs in self._flush(pending):
@@ -339,7 +354,7 @@ class Trainer:
             "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
             "schedulers": {k: s.state_dict() for k, s in self.schedulers.items()},
             "history": {k: list(v) for k, v in self.history.items()},
-            "rng": _rng_state(self),
+            "rng": rng_state(self),
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -351,7 +366,7 @@ class Trainer:
                 obj.load_state_dict(theirs[k])
         self.global_step = int(state["step"])
         self.history = History({k: list(v) for k, v in state["history"].items()})
-        _set_rng_state(self, state["rng"])
+        set_rng_state(self, state["rng"])
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
         """Write models, optimizers, schedulers, RNG states, history and step atomically to ``path``."""

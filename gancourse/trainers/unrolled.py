@@ -25,8 +25,8 @@ from __future__ import annotations
 import torch
 from torch.func import functional_call
 
-from .. import losses
-from .gan import GANTrainer, grad_norm
+from .. import losses, validation
+from .gan import GANTrainer
 
 __all__ = ["UnrolledGANTrainer", "d_params", "sgd_step", "adam_step", "adam_state", "unroll"]
 
@@ -101,8 +101,7 @@ def unroll(D, params: dict, real: torch.Tensor, fake: torch.Tensor, steps: int, 
            state: dict | None = None, betas=(0.5, 0.999), eps: float = 1e-8,
            d_loss=losses.minimax_d_loss) -> dict[str, torch.Tensor]:
     """theta_D^k after ``steps`` differentiable updates of D on the same (real, fake) batch."""
-    if inner not in INNER:
-        raise ValueError(f"unknown inner update {inner!r}; choose from {', '.join(INNER)}")
+    validation.lookup("inner update", inner, INNER)
     if inner == "adam" and state is None:
         raise ValueError("the adam inner update needs D's optimizer state: pass state=adam_state(opt_D, D)")
     with torch.enable_grad():  # the updates are gradients, even when the caller evaluates under no_grad
@@ -117,30 +116,28 @@ def unroll(D, params: dict, real: torch.Tensor, fake: torch.Tensor, steps: int, 
 class UnrolledGANTrainer(GANTrainer):
     """A GAN whose generator minimises its loss against D unrolled ``unroll`` steps ahead.
 
-    Each training step makes ``k`` ordinary D updates, then one G update whose loss is
-    L_G(D(G(z); theta_D^unroll)), differentiated through the unrolled updates. The unroll uses the first real
-    batch of the step and the same fakes G(z) throughout (as the reference code does); D itself is not changed
-    by the unroll. ``unroll=0`` is exactly the plain :class:`GANTrainer`.
+    Each training step makes ``k`` ordinary D updates, then one G update (:meth:`g_step`, the only hook this
+    trainer changes) whose loss is L_G(D(G(z); theta_D^unroll)), differentiated through the unrolled updates.
+    The unroll uses the first real batch of the step and the same fakes G(z) throughout (as the reference code
+    does); D itself is not changed by the unroll. ``unroll=0`` is exactly the plain :class:`GANTrainer`.
 
     Args:
-        unroll: number of differentiable D updates G looks ahead (0, 1, 2, ...).
+        unroll: number of differentiable D updates G looks ahead (0, 1, 2, ...); a validated attribute the lab
+            changes while training.
         inner: ``"adam"`` (default: a differentiable copy of D's Adam, from its current state) or ``"sgd"``.
         unroll_lr: learning rate of the inner updates; default D's learning rate ``lr_d``.
         Everything else as :class:`GANTrainer` (the reference settings: ``g_loss="minimax"``, lr_d=1e-4,
         lr_g=1e-3, betas (0.5, 0.999), unroll=5).
     """
 
+    unroll = validation.Checked(validation.nonneg_int, doc="How many differentiable D updates G looks ahead.")
+
     def __init__(self, G, D, *, unroll: int = 5, inner: str = "adam", unroll_lr: float | None = None, **kwargs):
         super().__init__(G, D, **kwargs)
-        if isinstance(unroll, bool) or int(unroll) != unroll or unroll < 0:
-            raise ValueError(f"unroll must be a non-negative integer, got {unroll!r}")
-        if inner not in INNER:
-            raise ValueError(f"unknown inner update {inner!r}; choose from {', '.join(INNER)}")
+        self.unroll = unroll
+        self.inner = validation.lookup("inner update", inner, INNER)
         group = self.opt_D.param_groups[0]
-        self.unroll, self.inner = int(unroll), inner
-        self.unroll_lr = float(group["lr"] if unroll_lr is None else unroll_lr)
-        if not self.unroll_lr > 0:
-            raise ValueError(f"unroll_lr must be positive, got {unroll_lr!r}")
+        self.unroll_lr = validation.positive("unroll_lr", group["lr"] if unroll_lr is None else unroll_lr)
         self.unroll_betas, self.unroll_eps = group["betas"], group["eps"]
 
     def unrolled_d_params(self, real: torch.Tensor, fake: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -154,25 +151,15 @@ class UnrolledGANTrainer(GANTrainer):
         """L_G(D(G(z); theta_D^unroll)): differentiable in G's parameters, through the unrolled updates."""
         with self.autocast():
             fake = _full(self.G(z))
-        params = self.unrolled_d_params(self._prepare(real), fake)
+        params = self.unrolled_d_params(self.prepare(real), fake)
         with self.autocast():
             return self.g_loss(_full(functional_call(self.D, params, (fake,))))
 
-    def g_step_unrolled(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
+    def g_step(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
         """One update of G against D unrolled ``self.unroll`` steps ahead; D's own weights are not touched."""
         with self.autocast():
             z = self.sample_z(real.shape[0])
         loss = self.unrolled_g_loss(real, z)
-        self.opt_G.zero_grad(set_to_none=True)
-        loss.backward(inputs=list(self.G.parameters()))  # only G's gradients; the unroll's leaves are throwaway
-        norm = grad_norm(self.G.parameters())
-        self.opt_G.step()
+        # only G's gradients: the unroll's leaves are throwaway
+        norm = self.update("G", loss, inputs=list(self.G.parameters()), norm=True)
         return {"loss_G": loss.detach(), "grad_G": norm}
-
-    def train_step(self, real):
-        """k ordinary D steps, then one unrolled G step on the step's first real batch."""
-        logs = {}
-        for i in range(self.k):
-            batch = real if i == 0 else (self.next_batch() if self._draw is not None else real)
-            logs = self.d_step(batch)
-        return {**logs, **self.g_step_unrolled(real)}

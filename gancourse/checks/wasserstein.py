@@ -1,0 +1,100 @@
+"""Checker of lesson 05: WGAN-GP's gradient penalty."""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .core import diagnose, fail, name_of, passed, raised, scalar
+
+__all__ = ["check_gradient_penalty"]
+
+
+class RecordingCritic(nn.Module):
+    """f(x) = sum(0.5 a x^2 + b x) per sample: grad_x f = a x + b, known in closed form. Records its inputs."""
+
+    def __init__(self, shape):
+        super().__init__()
+        gen = torch.Generator().manual_seed(7)
+        self.a = nn.Parameter(torch.tensor(0.7))
+        self.b = nn.Parameter(0.4 * torch.randn(shape, generator=gen))
+        self.inputs = []
+
+    def forward(self, x):
+        self.inputs.append(x.detach().clone())
+        return (0.5 * self.a * x.pow(2) + self.b * x).flatten(1).sum(1)
+
+
+def check_gradient_penalty(fn) -> None:
+    """Check ``fn(D, real, fake)``: WGAN-GP's E[(||grad_x D(x_hat)||_2 - 1)^2] at x_hat = eps real + (1 - eps) fake.
+
+    The mock critic has a known gradient (a x + b) and records where it was evaluated, so the check is exact:
+    x_hat must lie on the segment from fake to real with one eps per sample; the penalty must equal the formula
+    at those points, with per-sample norms over all of (C, H, W); and it must be differentiable with respect to
+    the critic's weights (``create_graph=True``), because it is part of D's loss.
+    """
+    name = name_of(fn)
+    gen = torch.Generator().manual_seed(3)
+    real = torch.randn(6, 1, 2, 2, generator=gen) + 1.0
+    fake = torch.randn(6, 1, 2, 2, generator=gen) - 1.0
+    D = RecordingCritic(real.shape[1:])
+    try:
+        out = fn(D, real, fake)
+    except Exception as exc:
+        raised(name, exc, f"called as {name}(D, real, fake) on images (6, 1, 2, 2)")
+    value = scalar(name, out)
+    checks = 1
+    points = [x for x in D.inputs if x.shape == real.shape]
+    if not points:
+        fail(name, f"D was never called on a batch shaped like real {tuple(real.shape)}.")
+    x_hat = points[-1]
+    diff = (real - fake).flatten(1)
+    eps = ((x_hat - fake).flatten(1) * diff).sum(1) / diff.pow(2).sum(1)  # projection onto the segment
+    on_segment = torch.allclose(x_hat, fake + eps[:, None, None, None] * (real - fake), atol=1e-5)
+    if torch.allclose(x_hat, real) or torch.allclose(x_hat, fake):
+        fail(name, "D's gradient was taken at the real (or fake) points; take it at interpolates "
+                    "x_hat = eps * real + (1 - eps) * fake.")
+    if not on_segment:
+        fail(name, "the points where D was evaluated are not on the segments between real and fake with one eps "
+                    "per sample: draw eps with shape (B, 1, 1, 1), e.g. torch.rand(B, 1, 1, 1), not one per pixel.")
+    if not bool(((eps >= -1e-6) & (eps <= 1 + 1e-6)).all()):
+        fail(name, f"eps must lie in [0, 1] (uniform); found {eps.tolist()}.")
+    if torch.allclose(eps, eps[0].expand_as(eps)):
+        fail(name, "every sample used the same eps: draw one eps per sample, shape (B, 1, 1, 1).")
+    checks += 2
+    with torch.enable_grad():
+        a, b = D.a.detach().requires_grad_(True), D.b.detach().requires_grad_(True)
+        g = (a * x_hat + b).flatten(1)  # grad_x f at x_hat, written out
+        norms = g.norm(dim=1)
+        expected_t = ((norms - 1) ** 2).mean()
+        ga, gb = torch.autograd.grad(expected_t, [a, b])
+    expected = float(expected_t.detach())
+    if not math.isclose(value, expected, rel_tol=1e-4):
+        n = norms.detach()
+        candidates = {
+            "you use the squared norm ||g||^2 instead of ||g||": float(((n**2 - 1) ** 2).mean()),
+            "(norm - 1) is not squared": float((n - 1).mean()),
+            "the norm is taken over the whole batch, not per sample": float((g.detach().norm() - 1) ** 2),
+            "the norm is taken over one dimension only (flatten each sample first: grad.flatten(1).norm(dim=1))":
+                float((((a * x_hat + b).detach().norm(dim=1) - 1) ** 2).mean()),
+            "you sum over the batch instead of averaging": float(((n - 1) ** 2).sum()),
+            "the penalty is one-sided, max(0, norm - 1)^2": float((F.relu(n - 1) ** 2).mean()),
+        }
+        fail(name, diagnose(value, expected, candidates))
+    checks += 1
+    D.zero_grad(set_to_none=True)
+    if not out.requires_grad:
+        fail(name, "the penalty carries no gradient to D's weights: take the input gradient with "
+                    "torch.autograd.grad(..., create_graph=True) so that D can be trained on the penalty.")
+    try:
+        out.backward()
+    except RuntimeError as exc:
+        fail(name, f"backward() through the penalty failed ({exc}); use create_graph=True in torch.autograd.grad.")
+    if D.a.grad is None or D.b.grad is None or not (
+            torch.allclose(D.a.grad, ga, rtol=1e-4, atol=1e-6) and torch.allclose(D.b.grad, gb, rtol=1e-4, atol=1e-6)):
+        fail(name, "the penalty's gradient with respect to D's weights is wrong or missing: use "
+                    "create_graph=True in torch.autograd.grad and do not detach the input gradient.")
+    checks += 1
+    passed(name, checks)
