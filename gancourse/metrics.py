@@ -12,10 +12,11 @@ evaluate 2,500 samples on the ring of 8 (std 0.01) and the grid of 25 (std 0.05)
 
 **Binned JS and KL.** Two sample sets are binned on one grid (1-D or 2-D), both histograms blurred with the *same*
 Gaussian kernel (a binned kernel density estimate, :func:`blurred_histogram`), and
-:func:`gancourse.theory.jsd` / :func:`gancourse.theory.kl` applied to the two blurred densities. Blurring both
-with one kernel can only shrink a divergence (data processing), so the numbers are *lower bounds* of the
-divergences between the blurred true densities; they are 0 when the sets match (up to sampling noise), stay
-finite where the supports do not overlap, and are cheap enough for every frame of the lab.
+:func:`gancourse.theory.jsd` / :func:`gancourse.theory.kl` applied to the two blurred densities. These are
+*estimates*, not bounds: blurring both with one kernel can only shrink a divergence (data processing), while
+finite samples push it up (two samples of one distribution never bin identically, so matching sets score a few
+hundredths above 0). They stay finite where the supports do not overlap and are cheap enough for every frame of
+the lab: read them for the trend.
 """
 from __future__ import annotations
 

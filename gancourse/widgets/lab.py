@@ -15,7 +15,7 @@ The figure (after GAN Lab, Kahng et al. 2018) has three panels:
 2. **G's manifold**: a grid of lines in z-space, pushed through G. Straight lines in z become the curves drawn
    here, so you see how G folds and stretches the plane of noise onto the data.
 3. **Curves**: D's and G's losses on a fixed evaluation batch, and the estimated JS and KL divergences
-   (:func:`gancourse.metrics.js_kl_binned`: binned, blurred densities; lower bounds, cheap enough every frame).
+   (:func:`gancourse.metrics.js_kl_binned`: binned, blurred densities; estimates for the trend, cheap enough every frame).
 
 Methods: the plain alternating GAN (non-saturating or minimax G loss), the unrolled GAN, WGAN-GP and WGAN with
 weight clipping (:data:`gancourse.widgets.settings.METHODS`): with a critic the heatmap shows f(x) itself and ``k``
