@@ -17,14 +17,16 @@ One module per lesson's checkers (``minimax``: lessons 01-03, ``unrolled``: 04, 
 from .core import ExerciseFailed
 from .infogan import check_info_loss
 from .lab import check_arrow_lengths, check_g_arrows
-from .minimax import check_d_loss, check_d_step, check_g_loss_minimax, check_g_loss_nonsaturating
+from .minimax import (check_d_loss, check_d_step, check_g_grad_norm, check_g_loss_minimax,
+                      check_g_loss_nonsaturating)
 from .optimal import check_jsd_on_grid, check_optimal_d_logit
 from .style import check_adain
-from .unrolled import check_unrolled_step
-from .wasserstein import check_gradient_penalty
+from .unrolled import check_mode_scores, check_unrolled_step
+from .wasserstein import check_gradient_penalty, check_w1_on_grid
 
 __all__ = [
     "ExerciseFailed", "check_d_loss", "check_g_loss_minimax", "check_g_loss_nonsaturating", "check_d_step",
     "check_gradient_penalty", "check_unrolled_step", "check_adain", "check_info_loss",
     "check_g_arrows", "check_arrow_lengths", "check_optimal_d_logit", "check_jsd_on_grid",
+    "check_g_grad_norm", "check_mode_scores", "check_w1_on_grid",
 ]
