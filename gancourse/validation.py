@@ -25,7 +25,7 @@ import torch
 __all__ = [
     "ArgumentError", "integer", "number", "probability", "choice", "boolean", "seed", "tensor", "batch",
     "positive_int", "nonneg_int", "power_of_two", "positive", "nonneg", "string", "path", "lookup", "Range",
-    "Checked",
+    "Checked", "device", "shown",
 ]
 
 SEED_MAX = 2**32  # numpy's limit; torch takes larger seeds, but one range for every seed is simpler
@@ -35,11 +35,18 @@ class ArgumentError(ValueError, TypeError):
     """A public function or class got an argument it cannot use; the message names it and says what is allowed."""
 
 
+def shown(value) -> str:
+    """``value`` as an error message shows it: its repr, cut to 80 characters (a tensor or an array: its type,
+    shape and dtype)."""
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        return f"a {type(value).__module__.split('.')[0]}.{type(value).__name__} of shape {tuple(value.shape)} " \
+               f"and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _fail(name: str, what: str, value) -> ArgumentError:
-    shown = repr(value)
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
-    return ArgumentError(f"{name} must be {what}, got {shown}")
+    return ArgumentError(f"{name} must be {what}, got {shown(value)}")
 
 
 def _bounds(low, high, low_open=False, high_open=False) -> str:
@@ -183,6 +190,21 @@ def path(name: str, value) -> Path:
 def seed(name: str, value) -> int:
     """A seed: an integer in [0, 2**32)."""
     return integer(name, value, low=0, high=SEED_MAX - 1)
+
+
+def device(name: str, value) -> torch.device:
+    """A device the course runs on: ``'cpu'``, ``'cuda'``, ``'cuda:N'``, ``'mps'`` or such a ``torch.device`` (not
+    whether it is present: :func:`gancourse.device` checks that)."""
+    what = "'cpu', 'cuda', 'cuda:N', 'mps' or a torch.device"
+    if isinstance(value, bool) or not isinstance(value, (str, torch.device, int)):
+        raise _fail(name, what, value)
+    try:
+        out = torch.device(value)
+    except (RuntimeError, TypeError, ValueError):
+        raise _fail(name, what, value) from None
+    if out.type not in ("cpu", "cuda", "mps"):
+        raise ArgumentError(f"{name} {shown(value)} is not supported; use 'cpu', 'cuda', 'cuda:N' or 'mps'")
+    return out
 
 
 _FLOATS = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
