@@ -179,9 +179,14 @@ def test_divergence_names_the_step_when_syncing_in_chunks():
         return logs
 
     t.d_step = d_step
-    with pytest.raises(TrainingDiverged, match="at step 7: loss_D = inf"):
+    before = [p.clone() for p in t.D.parameters()]
+    with pytest.raises(TrainingDiverged, match="at step 7: loss_D = inf") as info:
         t.fit(toy.ring(), steps=20, batch_size=8, progress=False)
-    assert t.history["step"] == list(range(1, 7))
+    # steps 1-6 were never checked on the host (sync_every=10): the trainer is back at its last check, step 0,
+    # models, step and history alike, and the message says so
+    assert "back at step 0" in str(info.value) and info.value.restored_step == 0
+    assert t.global_step == 0 and t.history.get("step", []) == []
+    assert all(torch.equal(a, b) for a, b in zip(before, t.D.parameters()))
 
 
 def test_samplers():

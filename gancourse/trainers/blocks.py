@@ -10,7 +10,7 @@ import torch
 
 from .. import validation
 
-__all__ = ["History", "Callback", "Checkpoint", "adam", "grad_norm", "frozen", "LinearDecay"]
+__all__ = ["History", "Callback", "Checkpoint", "as_callback", "adam", "grad_norm", "frozen", "LinearDecay"]
 
 
 class History(dict):
@@ -47,10 +47,11 @@ class _FunctionCallback(Callback):
 
 
 class Checkpoint(Callback):
-    """Save the trainer atomically to ``path`` every ``every`` steps and at the end of ``fit``."""
+    """Save the trainer atomically to ``path`` every ``every`` steps and at the end of ``fit`` (only finite states
+    reach it: a step that diverged is undone before the callbacks run)."""
 
     def __init__(self, path: str | os.PathLike, every: int = 500):
-        self.path, self.every = path, validation.positive_int("every", every)
+        self.path, self.every = validation.path("path", path), validation.positive_int("every", every)
 
     def on_step(self, trainer, logs):
         trainer.save_checkpoint(self.path)
@@ -107,3 +108,12 @@ class LinearDecay:
 
     def __call__(self, t: int) -> float:
         return max(0.0, 1.0 - max(0, t - self.constant_steps) / (self.decay_steps + 1))
+
+
+def as_callback(cb) -> Callback:
+    """A :class:`Callback` as it is, a function ``fn(trainer, logs)`` wrapped into one; anything else refused."""
+    if isinstance(cb, Callback):
+        return cb
+    if not callable(cb):
+        raise validation.ArgumentError(f"callbacks must be Callback objects or functions (trainer, logs), got {cb!r}")
+    return _FunctionCallback(cb)

@@ -71,6 +71,20 @@ class ImagePool:
         images = torch.stack(self.images).cpu() if self.images else torch.zeros(0)
         return {"size": self.size, "images": images, "generator": self.generator.get_state()}
 
+    def check_state(self, state, name: str = "") -> list[str]:
+        """What stops ``state`` from loading into this pool (an empty list: it fits)."""
+        what = f"pool {name}".strip()
+        if not isinstance(state, dict) or set(state) != {"size", "images", "generator"}:
+            return [f"{what}: not an image pool's state"]
+        images, gen = state["images"], state["generator"]
+        if state["size"] != self.size:
+            return [f"{what}: the checkpoint's pool holds up to {state['size']} images, this one {self.size}"]
+        if not isinstance(images, torch.Tensor) or (images.numel() and (images.ndim < 2 or len(images) > self.size)):
+            return [f"{what}: its images are not a stack of at most {self.size} images"]
+        if not isinstance(gen, torch.Tensor) or gen.shape != self.generator.get_state().shape:
+            return [f"{what}: its generator state is not a CPU generator's"]
+        return []
+
     def load_state_dict(self, state: dict, device=None) -> None:
         if int(state["size"]) != self.size:
             raise validation.ArgumentError(f"checkpoint pool holds up to {state['size']} images, this one {self.size}")
@@ -105,6 +119,7 @@ class CycleGANTrainer(Trainer):
     """
 
     g_first = True  # the reference order: G's update, then D's on the fakes made before it
+    floating_parts = (0, 1)  # a and b are images
 
     def __init__(self, G_AB, G_BA, D_A, D_B, *, lambda_cycle: float = 10.0, lambda_identity: float = 0.5,
                  pool_size: int = 50, lr: float = 2e-4, betas=(0.5, 0.999), constant_steps: int = 0,
@@ -135,12 +150,19 @@ class CycleGANTrainer(Trainer):
             raise validation.ArgumentError("CycleGANTrainer trains on (a, b) batches from the two domains, e.g. "
                                            "fit(gc.data.scenes.Unpaired(A, B), ...)")
         real_A, real_B = super().forward(batch)
-        with self.autocast():
-            fake_B = self.G_AB(real_A)
+        with self.autocast():  # the reference order of the four translations
+            fake_B = self._like("b", self.translate_batch("batch a", self.G_AB, real_A, "G_AB"), real_B)
             rec_A = self.G_BA(fake_B)
-            fake_A = self.G_BA(real_B)
+            fake_A = self._like("a", self.translate_batch("batch b", self.G_BA, real_B, "G_BA"), real_A)
             rec_B = self.G_AB(fake_A)
         return CycleBatch(real_A, real_B, fake_B, rec_A, fake_A, rec_B)
+
+    @staticmethod
+    def _like(name: str, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        if fake.shape[1:] != real.shape[1:]:
+            raise validation.ArgumentError(f"batch {name} must hold images of the shape the other generator makes, "
+                                           f"{tuple(fake.shape[1:])}, got shape {tuple(real.shape)}")
+        return fake
 
     def g_step(self, batch: CycleBatch) -> dict[str, torch.Tensor]:
         """Update both generators with both discriminators frozen."""
@@ -180,7 +202,13 @@ class CycleGANTrainer(Trainer):
     def state_dict(self) -> dict:
         return {**super().state_dict(), "pools": {"A": self.pool_A.state_dict(), "B": self.pool_B.state_dict()}}
 
-    def load_state_dict(self, state: dict) -> None:
-        super().load_state_dict(state)
+    def check_extra_state(self, state: dict) -> list[str]:
+        pools = state.get("pools")
+        if not isinstance(pools, dict) or set(pools) != {"A", "B"}:
+            return ["pools: the checkpoint has no image pools A and B"]
+        return [p for name, pool in (("A", self.pool_A), ("B", self.pool_B))
+                for p in pool.check_state(pools[name], name)]
+
+    def load_extra_state(self, state: dict) -> None:
         self.pool_A.load_state_dict(state["pools"]["A"], self.device)
         self.pool_B.load_state_dict(state["pools"]["B"], self.device)
