@@ -306,3 +306,31 @@ def test_set_learning_rates_by_optimizer_name():
     t.set_learning_rates(G=1e-2)
     t.step(toy.ring().sample(8))
     assert t.opt_G.param_groups[0]["lr"] == pytest.approx(1e-2 * (1 - 1 / 3))
+
+
+def test_bad_batches_are_refused_by_name_before_any_update():
+    t = make_trainer()
+    before = [p.clone() for m in (t.G, t.D) for p in m.parameters()]
+    cases = {
+        "batch must hold samples of G's shape \\(2,\\)": (torch.zeros(4, 3), torch.zeros(2, 2, 2), torch.zeros(4)),
+        "batch must be a floating-point tensor": (torch.zeros(4, 2, dtype=torch.long), torch.zeros(4, 2).bool()),
+        "batch must be a torch.Tensor .*torch.as_tensor": (torch.zeros(4, 2).numpy(), [[0.0, 1.0], [1.0, 0.0]]),
+        "batch must hold at least one sample": (torch.zeros(0, 2), torch.tensor(1.0)),
+        "batch must be a tensor of real samples, got a tuple": ((torch.zeros(4, 2), torch.zeros(4)),),
+    }
+    for message, batches in cases.items():
+        for batch in batches:
+            with pytest.raises(gc.validation.ArgumentError, match=message):
+                t.step(batch)
+    assert all(torch.equal(a, b) for a, b in zip(before, (p for m in (t.G, t.D) for p in m.parameters())))
+    assert t.global_step == 0 and t.step(torch.zeros(4, 2, dtype=torch.float16))["step"] == 1  # half: converted
+
+
+def test_fit_refuses_data_it_cannot_draw_from():
+    t = make_trainer()
+    for data, message in (([], "data must hold at least one batch"), ("ring", r"gancourse.data.make\('ring'\)"),
+                          (iter([]), "data yielded no batch"), (None, "data must be a toy distribution"),
+                          ({"x": 1}, "data must be"), (torch.zeros(4, 2).numpy(), "torch.as_tensor")):
+        with pytest.raises(gc.validation.ArgumentError, match=message):
+            t.fit(data, steps=2, batch_size=4, progress=False)
+    assert t.global_step == 0

@@ -32,11 +32,23 @@ class ConditionalGANTrainer(GANTrainer):
         n_classes = n_classes if n_classes is not None else getattr(G, "n_classes", None)
         self.n_classes = validation.integer("n_classes (pass n_classes=... or give G one)", n_classes, low=2)
 
+    labelled = True
+
     def forward(self, batch):
+        """``(images, labels)``: floating images and integer labels 0..n_classes-1, one per image."""
         if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
             raise validation.ArgumentError(
-                "a conditional GAN trains on (images, labels) batches: fit((images, labels), ...)")
-        return super().forward(batch)
+                "batch must be a pair (images, labels): a conditional GAN trains on fit((images, labels), ...)")
+        labels = batch[1]
+        if isinstance(labels, torch.Tensor) and (labels.is_floating_point() or labels.is_complex()
+                                                 or labels.dtype == torch.bool or labels.ndim != 1):
+            raise validation.ArgumentError(f"batch labels must be a 1-D integer tensor (B,), got shape "
+                                           f"{tuple(labels.shape)} and dtype {labels.dtype}")
+        x, y = super().forward(batch)
+        if y.device.type == "cpu" and len(y) and not 0 <= int(y.min()) <= int(y.max()) < self.n_classes:
+            raise validation.ArgumentError(f"batch labels must lie in 0..{self.n_classes - 1}, got "
+                                           f"{int(y.min())}..{int(y.max())}")
+        return x, y
 
     def sample_labels(self, n: int) -> torch.Tensor:
         """n labels drawn uniformly from 0..n_classes-1 with the trainer's generator."""

@@ -46,6 +46,7 @@ class GANTrainer(Trainer):
 
     g_loss = validation.Checked(lambda _, loss: losses.get_g_loss(loss),
                                 doc="G's loss function; set it by name (``'minimax'``, ...) or as a function.")
+    labelled = False  # batches are samples alone; ConditionalGANTrainer takes (images, labels)
 
     def __init__(self, G, D, *, z_dim: int | None = None, g_loss="nonsaturating", d_loss="minimax", k: int = 1,
                  lr_d: float = 2e-4, lr_g: float = 2e-4, betas=(0.5, 0.999), channels_last: bool | None = False,
@@ -63,6 +64,25 @@ class GANTrainer(Trainer):
         self.opt_D = adam(self.D.parameters(), lr_d, betas, self.device)
         self.models = {"G": self.G, "D": self.D}
         self.optimizers = {"G": self.opt_G, "D": self.opt_D}
+
+    def forward(self, batch):
+        """A batch of real samples (a floating tensor, samples along dimension 0), checked and on the device."""
+        if isinstance(batch, (tuple, list)) and any(isinstance(b, torch.Tensor) for b in batch) and not self.labelled:
+            raise validation.ArgumentError(
+                f"batch must be a tensor of real samples, got a {type(batch).__name__} of {len(batch)}: labels "
+                "belong to ConditionalGANTrainer; pass the samples alone")
+        return super().forward(batch)
+
+    def check_like_fakes(self, real, fake: torch.Tensor) -> None:
+        """The real samples must look like G's: a floating tensor of G's sample shape (checked on shapes only)."""
+        x = real[0] if isinstance(real, (tuple, list)) else real
+        if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+            raise validation.ArgumentError(f"batch must be a floating-point torch.Tensor of real samples, got "
+                                           f"{validation.shown(x)}")
+        if x.shape[1:] != fake.shape[1:]:
+            raise validation.ArgumentError(
+                f"batch must hold samples of G's shape {tuple(fake.shape[1:])} (B first), got shape "
+                f"{tuple(x.shape)}: the data and the models must agree")
 
     # ------------------------------------------------------------------ what G reads
     def sample_z(self, n: int) -> torch.Tensor:
@@ -97,6 +117,7 @@ class GANTrainer(Trainer):
         inputs = self.sample_inputs(batch_size(real))
         with torch.no_grad(), self.autocast():
             fake = self.G(*inputs)  # detached: this step trains D only
+        self.check_like_fakes(real, fake)
         loss, logs = self.d_loss_terms(real, fake.float(), inputs)
         self.update("D", loss)
         return logs

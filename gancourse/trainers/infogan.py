@@ -49,8 +49,9 @@ class InfoGANTrainer(GANTrainer):
         self.cont_weight = validation.nonneg("cont_weight", cont_weight)
 
     def forward(self, batch):
-        batch = super().forward(batch)
-        return batch[0] if isinstance(batch, (tuple, list)) else batch  # labels, if given, are ignored
+        if isinstance(batch, (tuple, list)) and batch:
+            batch = batch[0]  # labels, if given, are ignored
+        return super().forward(batch)
 
     def sample_codes(self, n: int):
         """(z, c_cat, c_cont): noise N(0, I), categorical code uniform, continuous code uniform in [-1, 1]."""

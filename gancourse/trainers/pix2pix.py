@@ -42,6 +42,8 @@ class Pix2PixBatch(NamedTuple):
 
 
 class Pix2PixTrainer(Trainer):
+    floating_parts = (0, 1)
+
     """Train a conditional generator ``G: A -> B`` on aligned pairs ``(A, B)``.
 
     Args:
@@ -57,6 +59,8 @@ class Pix2PixTrainer(Trainer):
         channels_last: NHWC models and batches; default on for CUDA.
         device, seed, amp, sync_every: see :class:`gancourse.trainers.Trainer`.
     """
+
+    floating_parts = (0, 1)  # A and B are images
 
     def __init__(self, G, D=None, *, lambda_l1: float = 100.0, recon: str = "l1", gan_loss: str = "minimax",
                  lr: float = 2e-4, lr_d: float | None = None, betas=(0.5, 0.999), constant_steps: int = 0,
@@ -88,7 +92,10 @@ class Pix2PixTrainer(Trainer):
                 "Pix2PixTrainer trains on aligned pairs: pass batches (A, B), e.g. fit((A, B), ...)")
         A, B = super().forward(batch)
         with self.autocast():
-            fake_B = self.G(A)
+            fake_B = self.translate_batch("batch A", self.G, A)
+        if fake_B.shape != B.shape:
+            raise validation.ArgumentError(f"batch B must have the shape of G(A), {tuple(fake_B.shape)}, got "
+                                           f"{tuple(B.shape)}")
         return Pix2PixBatch(A, B, fake_B)
 
     def d_step(self, batch: Pix2PixBatch) -> dict[str, torch.Tensor]:
