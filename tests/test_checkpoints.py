@@ -12,7 +12,6 @@ import warnings
 import pytest
 import torch
 
-import gancourse as gc
 from gancourse.data import toy
 from gancourse.models import MLPDiscriminator, MLPGenerator
 from gancourse.trainers import (Checkpoint, CheckpointError, GANTrainer, TrainingDiverged, WGANTrainer,

@@ -144,7 +144,7 @@ class Trainer:
         channels or size) raises an :class:`~gancourse.validation.ArgumentError` naming it, with torch's reason."""
         try:
             return model(x)
-        except RuntimeError as e:
+        except (RuntimeError, validation.ArgumentError) as e:
             if isinstance(e, torch.OutOfMemoryError) or "CUDA" in str(e) or "overflow" in str(e):
                 raise
             raise validation.ArgumentError(f"{what} of shape {tuple(x.shape)} does not fit {name}: {e}") from e
@@ -192,9 +192,18 @@ class Trainer:
 
     @torch.no_grad()
     def infer(self, model: torch.nn.Module, *inputs: torch.Tensor, batch_size: int | None = None,
-              dropout: bool = False) -> torch.Tensor:
+              dropout: bool = False, what: str = "inputs") -> torch.Tensor:
         """``model(*inputs)`` in eval mode (put back after), in chunks of ``batch_size``, as float32 on the CPU.
-        ``dropout=True`` keeps dropout on as noise (Pix2Pix does so at test time too)."""
+        ``dropout=True`` keeps dropout on as noise (Pix2Pix does so at test time too). Inputs the model cannot take
+        raise an :class:`~gancourse.validation.ArgumentError` that calls them ``what``."""
+        model, dropout = validation.module("model", model), validation.boolean("dropout", dropout)
+        if not inputs:
+            raise validation.ArgumentError("infer needs at least one input tensor")
+        for x in inputs:
+            validation.tensor(what, x, floating=False, finite=False, nonempty=False)
+            if x.ndim == 0 or len(x) != len(inputs[0]):
+                raise validation.ArgumentError(f"{what} must hold one sample per row, of one number, got shapes "
+                                               f"{[tuple(t.shape) for t in inputs]}")
         n = len(inputs[0])
         size = n if batch_size is None else validation.positive_int("batch_size", batch_size)
         out = []
@@ -206,7 +215,14 @@ class Trainer:
             for i in range(0, max(n, 1), max(size, 1)):  # an empty input still runs the model once
                 chunk = self.prepare(tuple(x[i:i + size] for x in inputs))
                 with self.autocast():
-                    out.append(model(*chunk).float().cpu())
+                    try:
+                        y = model(*chunk)
+                    except RuntimeError as e:
+                        if isinstance(e, torch.OutOfMemoryError) or "CUDA" in str(e):
+                            raise
+                        raise validation.ArgumentError(f"{what} of shape {[tuple(t.shape) for t in inputs]} do(es) "
+                                                       f"not fit the model: {e}") from e
+                    out.append(y.float().cpu())
         return (out[0] if len(out) == 1 else torch.cat(out)).contiguous()
 
     def set_learning_rates(self, **rates: float) -> "Trainer":
@@ -225,6 +241,8 @@ class Trainer:
         """Hold every optimizer's learning rate for ``constant_steps`` steps, then let it fall linearly to 0 over
         ``decay_steps`` more: one :class:`LinearDecay` scheduler per optimizer, stepped once per training step
         and saved in checkpoints. ``decay_steps`` 0 adds no schedule."""
+        decay_steps = validation.nonneg_int("decay_steps", decay_steps)
+        constant_steps = validation.nonneg_int("constant_steps", constant_steps or 0)
         if decay_steps:
             for name, opt in self.optimizers.items():
                 rule = LinearDecay(constant_steps or 0, decay_steps)

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import torch
 
 from .. import validation
+
+if TYPE_CHECKING:
+    from .base import Trainer
 
 __all__ = ["History", "Callback", "Checkpoint", "as_callback", "adam", "grad_norm", "frozen", "LinearDecay"]
 
@@ -22,7 +27,9 @@ class History(dict):
 
     def last(self, key: str, n: int = 1) -> float:
         """Mean of the last ``n`` logged values of ``key``."""
-        values = self[key][-n:]
+        if not isinstance(key, str) or key not in self:
+            raise validation.ArgumentError(f"key must be one of the logged names {', '.join(self)}, got {key!r}")
+        values = self[key][-validation.positive_int("n", n):]
         return sum(values) / len(values)
 
 
@@ -61,16 +68,33 @@ class Checkpoint(Callback):
 
 
 # ---------------------------------------------------------------------------------------------- update blocks
-def adam(params, lr: float, betas=(0.5, 0.999), device: torch.device | None = None, **kwargs) -> torch.optim.Adam:
-    """Adam, fused into one kernel on CUDA (fewer launches per step); plain on the CPU."""
-    lr = validation.positive("learning rate", lr)
-    fused = device is not None and torch.device(device).type == "cuda"
+def adam(params, lr: float, betas=(0.5, 0.999), device: torch.device | None = None, *, name: str = "lr",
+         **kwargs) -> torch.optim.Adam:
+    """Adam, fused into one kernel on CUDA (fewer launches per step); plain on the CPU. ``name``: how errors call
+    the learning rate (``"lr_d (D's learning rate)"``)."""
+    params = _parameters(params)
+    lr, betas = validation.positive(name, lr), validation.betas("betas", betas)
+    fused = device is not None and validation.device("device", device).type == "cuda"
     return torch.optim.Adam(params, lr=lr, betas=betas, fused=fused or None, **kwargs)
+
+
+def _parameters(params) -> list[torch.Tensor]:
+    if isinstance(params, (str, bytes, torch.Tensor)) or not isinstance(params, Iterable):
+        raise validation.ArgumentError(f"params must be an iterable of parameters (model.parameters()), got "
+                                       f"{validation.shown(params)}")
+    params = list(params)
+    if not params or not all(isinstance(p, torch.Tensor) for p in params):
+        raise validation.ArgumentError("params must hold at least one parameter, all tensors "
+                                       "(model.parameters())")
+    return params
 
 
 def grad_norm(params) -> torch.Tensor:
     """The global L2 norm of the gradients of ``params`` (a tensor, so no GPU sync)."""
-    grads = [p.grad for p in params if p.grad is not None]
+    if not isinstance(params, Iterable) or isinstance(params, (str, bytes, torch.Tensor)):
+        raise validation.ArgumentError(f"params must be an iterable of parameters, got {validation.shown(params)}")
+    grads = [p.grad for p in params if validation.tensor("params", p, floating=False, finite=False,
+                                                          nonempty=False).grad is not None]
     if not grads:
         return torch.zeros(())
     return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
@@ -81,7 +105,7 @@ def frozen(*modules: torch.nn.Module):
     """Switch off ``requires_grad`` of every parameter of ``modules`` inside the block (D during G's update:
     the gradient reaches G through D, but D's weights collect none), then put back each parameter's own flag,
     also when the block raises."""
-    params = [p for m in modules if m is not None for p in m.parameters()]
+    params = [p for m in modules if m is not None for p in validation.module("modules", m).parameters()]
     flags = [p.requires_grad for p in params]
     for p in params:
         p.requires_grad_(False)

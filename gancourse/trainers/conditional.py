@@ -73,13 +73,17 @@ class ConditionalGANTrainer(GANTrainer):
 
     def sample(self, n: int, labels=None, z: torch.Tensor | None = None) -> torch.Tensor:
         """n samples of the given class(es) (an int, or a (n,) tensor; default: uniform) as float32 on the CPU."""
+        n = validation.positive_int("n", n)
         if labels is None:
             y = self.sample_labels(n)
-        elif isinstance(labels, int):
-            label = validation.integer("label", labels, low=0, high=self.n_classes - 1)
+        elif not isinstance(labels, torch.Tensor):
+            label = validation.integer("label", labels, low=0,
+                                       high=self.n_classes - 1)
             y = torch.full((n,), label, dtype=torch.long, device=self.device)
         else:
-            y = torch.as_tensor(labels, device=self.device).long()
-            if y.shape != (n,) or y.min() < 0 or y.max() >= self.n_classes:
-                raise validation.ArgumentError(f"labels must be ({n},) integers in 0..{self.n_classes - 1}")
-        return self.infer(self.G, self.sample_z(n) if z is None else z, y)
+            y = validation.tensor("labels", labels, floating=False, finite=False)
+            if y.is_floating_point() or y.dtype == torch.bool or y.shape != (n,) or not (
+                    0 <= int(y.min()) <= int(y.max()) < self.n_classes):
+                raise validation.ArgumentError(f"labels must be ({n},) integers in 0..{self.n_classes - 1}, got "
+                                               f"{validation.shown(labels)}")
+        return self.infer(self.G, self.sample_z(n) if z is None else self.check_noise(z, n), y, what="z and labels")

@@ -40,8 +40,10 @@ class ImagePool:
     """
 
     def __init__(self, size: int = 50, generator: torch.Generator | None = None, seed: int = 0):
-        self.size = validation.nonneg_int("pool size", size)
-        self.generator = generator if generator is not None else torch.Generator().manual_seed(seed)
+        self.size = validation.nonneg_int("size (pool size)", size)
+        generator = validation.generator("generator", generator)
+        self.generator = generator if generator is not None else torch.Generator().manual_seed(
+            validation.seed("seed", seed))
         self.images: list[torch.Tensor] = []
 
     def __len__(self):
@@ -49,6 +51,8 @@ class ImagePool:
 
     @torch.no_grad()
     def query(self, fakes: torch.Tensor) -> torch.Tensor:
+        """A batch for D in place of ``fakes`` (N, ...), drawn as described above."""
+        fakes = validation.tensor("fakes", fakes, floating=False, finite=False)
         if self.size == 0:
             return fakes
         n = fakes.shape[0]
@@ -129,16 +133,20 @@ class CycleGANTrainer(Trainer):
         self.lambda_identity = validation.nonneg("lambda_identity", lambda_identity)
         self.g_loss, self.d_loss = losses.get_g_loss("lsgan_ref"), losses.get_d_loss("lsgan")
         seed = kwargs.get("seed", 0)
+        pool_size = validation.nonneg_int("pool_size", pool_size)
         self.pool_A, self.pool_B = ImagePool(pool_size, seed=seed + 2), ImagePool(pool_size, seed=seed + 3)
+        G_AB, G_BA, D_A, D_B = (validation.module(k, m) for k, m in (("G_AB", G_AB), ("G_BA", G_BA), ("D_A", D_A),
+                                                                     ("D_B", D_B)))
         self.G_AB, self.G_BA = self.place(G_AB), self.place(G_BA)
         self.D_A, self.D_B = self.place(D_A), self.place(D_B)
         self.opt_G = adam(list(itertools.chain(self.G_AB.parameters(), self.G_BA.parameters())), lr, betas,
-                          self.device)
+                          self.device, name="lr (the learning rate)")
         self.opt_D = adam(list(itertools.chain(self.D_A.parameters(), self.D_B.parameters())), lr, betas,
-                          self.device)
+                          self.device, name="lr (the learning rate)")
         self.models = {"G_AB": self.G_AB, "G_BA": self.G_BA, "D_A": self.D_A, "D_B": self.D_B}
         self.optimizers = {"G": self.opt_G, "D": self.opt_D}
-        self.decay_learning_rates(decay_steps, constant_steps)
+        self.decay_learning_rates(validation.nonneg_int("decay_steps", decay_steps),
+                                  validation.nonneg_int("constant_steps", constant_steps))
 
     @staticmethod
     def _l1(x, y):
@@ -197,7 +205,8 @@ class CycleGANTrainer(Trainer):
     def translate(self, x: torch.Tensor, direction: str = "AB", batch_size: int = 256) -> torch.Tensor:
         """G_AB(x) (``direction="AB"``) or G_BA(x) (``"BA"``) in eval mode, as float32 on the CPU."""
         validation.choice("direction", direction, ("AB", "BA"))
-        return self.infer(self.G_AB if direction == "AB" else self.G_BA, x, batch_size=batch_size)
+        x = validation.tensor("x (N, C, H, W)", x, ndim=4, finite=False)
+        return self.infer(self.G_AB if direction == "AB" else self.G_BA, x, batch_size=batch_size, what="x")
 
     def state_dict(self) -> dict:
         return {**super().state_dict(), "pools": {"A": self.pool_A.state_dict(), "B": self.pool_B.state_dict()}}

@@ -78,6 +78,9 @@ def make_sampler(data, batch_size: int | None, generator: torch.Generator, devic
     state is needed to resume), or any other iterable of batches, e.g. a list or a DataLoader (cycled;
     not resumable bit-for-bit).
     """
+    if not isinstance(generator, torch.Generator):
+        raise validation.ArgumentError(f"generator must be a torch.Generator, got {validation.shown(generator)}")
+    device = validation.device("device", device)
     if hasattr(data, "sample"):
         n_draw = validation.positive_int("batch_size", batch_size)
         return lambda: to_device(data.sample(n_draw, generator=generator), device)  # a tensor or a tuple
@@ -86,8 +89,11 @@ def make_sampler(data, batch_size: int | None, generator: torch.Generator, devic
     ):
         tensors = (data,) if isinstance(data, torch.Tensor) else tuple(data)
         if any(t.ndim == 0 for t in tensors):
-            raise validation.ArgumentError(f"data must hold samples along dimension 0, got a 0-d tensor")
+            raise validation.ArgumentError("data must hold samples along dimension 0, got a 0-d tensor")
         n = len(tensors[0])
+        if not tensors[0].is_floating_point():
+            raise validation.ArgumentError(f"data must hold floating-point samples (float32, say), got dtype "
+                                           f"{tensors[0].dtype}; convert them with data.float()")
         if n == 0 or any(len(t) != n for t in tensors):
             raise validation.ArgumentError(
                 f"data: dataset tensors must be non-empty and of equal length, got {[len(t) for t in tensors]}")

@@ -12,6 +12,7 @@ Python's), so that a resumed run continues bit-for-bit on the CPU.
 from __future__ import annotations
 
 import os
+import pickle
 import random
 import re
 import secrets
@@ -23,7 +24,7 @@ import numpy as np
 import torch
 
 from .. import validation
-from .checkpoint import encode, read_checkpoint
+from .checkpoint import CheckpointError, decode, encode, read_checkpoint
 
 __all__ = ["atomic_save", "load_state", "write_atomically", "remove_stale_temporaries", "rng_state",
            "set_rng_state"]
@@ -35,8 +36,15 @@ _WRITING: set[str] = set()  # this process's temporary files being written now
 
 def atomic_save(obj, path: str | os.PathLike, **header) -> None:
     """Write ``obj`` (anything ``torch.save`` writes and ``weights_only`` reads) to ``path`` atomically, in the
-    checksummed checkpoint format (``header``: JSON fields such as ``kind``); :func:`load_state` reads it back."""
-    write_atomically(encode(obj, **header), path)
+    checksummed checkpoint format (``header``: JSON fields such as ``kind``); :func:`load_state` reads it back.
+    ``obj`` is refused (nothing written) when ``weights_only`` could not read it back."""
+    try:
+        data = encode(obj, **header)
+        decode(data)  # what is written must load: weights_only refuses arbitrary objects
+    except (pickle.PicklingError, TypeError, AttributeError, CheckpointError) as e:
+        raise validation.ArgumentError(f"obj must hold only what torch.load(weights_only=True) reads (tensors, "
+                                       f"numbers, strings, lists, dicts): {e}") from e
+    write_atomically(data, path)
 
 
 def load_state(path: str | os.PathLike):
