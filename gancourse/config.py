@@ -125,6 +125,8 @@ def progress(iterable=None, desc: str | None = None, total: int | None = None):
     With no ``iterable``, a bar of ``total`` steps to ``update`` by hand (what the trainers use), or None when bars
     are off.
     """
+    if total is not None:
+        total = validation.nonneg_int("total", total)
     if not progress_enabled():
         return iterable
     from tqdm.auto import tqdm
