@@ -34,7 +34,7 @@ def _read(path: Path, grey: bool, crop: int | None, size: int) -> torch.Tensor:
     h, w = x.shape[-2:]
     side = min(h, w) if crop is None else crop
     if side > min(h, w):
-        raise ValueError(f"crop {crop} is larger than image {os.fspath(path)!r} ({h}x{w})")
+        raise validation.ArgumentError(f"crop {crop} is larger than image {os.fspath(path)!r} ({h}x{w})")
     x = center_crop(x, side)  # square, from the centre
     return resize(x, size, mode="bilinear").clamp(0, 1)[0]
 
