@@ -8,6 +8,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from .. import validation
 from .core import FixedLinear, check_loss, diagnose, fail, mean, name_of, passed, raised, sigmoid
 
 __all__ = ["check_d_loss", "check_g_loss_minimax", "check_g_loss_nonsaturating", "check_d_step", "check_g_grad_norm"]
@@ -86,7 +87,7 @@ def check_d_step(fn, lr: float = 0.1) -> None:
     w - lr * dL_D/dw, computed here by hand. D's gradients start out holding garbage, so a missing
     ``opt_D.zero_grad()`` shows up; G's gradients must stay empty (the fakes carry no gradient to G).
     """
-    name = name_of(fn)
+    name, lr = name_of(fn), validation.positive("lr", lr)
     G = FixedLinear([[1.0, 0.5], [-0.5, 1.0]], [0.2, -0.1])
     D = FixedLinear([[0.8, -0.3]], [0.1])
     real = torch.tensor([[1.0, 0.0], [0.5, 1.5], [-1.0, 2.0], [0.0, -0.5]])

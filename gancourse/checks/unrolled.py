@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from .. import validation
 from .core import FixedLinear, diagnose, fail, name_of, passed, raised
 
 __all__ = ["check_unrolled_step", "check_mode_scores"]
@@ -18,7 +19,7 @@ def check_unrolled_step(fn, lr: float = 0.5) -> None:
     Mock: a logistic D(x) = w.x + c whose gradient is written out here; the new parameters must match it, leave D
     untouched, and depend on ``fake`` exactly as the formula does (the term that makes unrolling work).
     """
-    name = name_of(fn)
+    name, lr = name_of(fn), validation.positive("lr", lr)
     D = FixedLinear([[0.6, -0.4]], [0.2])  # a logistic D(x) = w.x + c
     before = copy.deepcopy(D.state_dict())
     real = torch.tensor([[1.0, 0.5], [0.0, 1.0], [-0.5, 0.5]])
