@@ -336,6 +336,9 @@ E("download.download", download.download,
   lambda: at(url=(ROOT / "blob.bin").as_uri(), path=fresh("blob.bin"), sha256=files()["blob.bin"]),
   url=[None, "", 3, "ftp://x", "no url"], path=PATH + [ROOT], sha256=[None, "", "abc", 3], timeout=POSITIVE,
   chunk_size=COUNT, keep_partial=FLAG, progress=FLAG)
+E("download.check_url", download.check_url, {"url": "https://example.org/a.zip"},
+  url=[None, 3, True, "", "ftp://example.org/a.zip", "example.org/a.zip"])
+E("download.check_sha256", download.check_sha256, {"sha256": "0" * 64}, sha256=[None, 3, True, "", "xyz", "0" * 63])
 E("download.sha256sum", download.sha256sum, lambda: at(path=ROOT / "blob.bin"),
   also=(FileNotFoundError, IsADirectoryError), path=PATH + [ROOT / "nowhere", ROOT], chunk_size=COUNT)
 E("archives.safe_extract", archives.safe_extract, lambda: at(archive=ROOT / "a.zip", dest=fresh("x")),
@@ -563,6 +566,19 @@ E("checks.check_unrolled_step", checks.check_unrolled_step, {"fn": trainers.unro
 E("checks.check_gradient_penalty", checks.check_gradient_penalty, {"fn": losses.gradient_penalty}, fn=[None, "x", 3])
 E("checks.check_adain", checks.check_adain, {"fn": models.style.adain}, fn=[None, "x", 3])
 E("checks.check_info_loss", checks.check_info_loss, {"fn": losses.info_loss}, fn=[None, "x", 3])
+
+# The exercises of issue 19: each checker's valid call is the tests' right solution.
+from test_checks_coverage import mode_scores  # noqa: E402
+from test_checks_lab import arrow_lengths, g_arrows  # noqa: E402
+from test_checks_optimal import jsd_on_grid  # noqa: E402
+from test_checks_saturation import g_grad_norm  # noqa: E402
+from test_checks_w1 import w1_on_grid  # noqa: E402
+
+for _check, _fn in ((checks.check_g_arrows, g_arrows), (checks.check_arrow_lengths, arrow_lengths),
+                    (checks.check_g_grad_norm, g_grad_norm), (checks.check_optimal_d_logit, theory.optimal_d_logit),
+                    (checks.check_jsd_on_grid, jsd_on_grid), (checks.check_mode_scores, mode_scores),
+                    (checks.check_w1_on_grid, w1_on_grid)):
+    E(f"checks.{_check.__name__}", _check, {"fn": _fn}, fn=[None, "x", 3])
 
 # ---------------------------------------------------------------------------------------------- the rest
 E("theory.optimal_d_logit", theory.optimal_d_logit, {"log_p_data": LP, "log_p_g": LQ}, log_p_data=DENS,
