@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from scipy import linalg
 
-from gancourse import checks_lessons_11_12 as ck
+from gancourse import checks as ck
 from gancourse import losses
 
 

@@ -7,13 +7,7 @@ from gancourse import saturation as sat
 from gancourse.widgets.strength import DStrengthExplorer
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny nets: one CPU thread is faster than several and keeps the test quick on a busy machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 SMALL = dict(widths=(4, 8, 16), step_choices=(0, 10, 40), width=8, steps=40, lr=3e-3, batch_size=64, figsize=(5, 2))
@@ -65,9 +59,9 @@ def explorer():
 
 @pytest.mark.parametrize("values, match", [
     (dict(foo=1), "no slider named foo"),
-    (dict(width=5), "width=5 is not one of"),
-    (dict(lr=1.0), "outside the slider's range"),
-    (dict(gap=-1.0), "outside the slider's range"),
+    (dict(width=5), "width must be one of 4, 8, 16, got 5"),
+    (dict(lr=1.0), r"lr \(the slider's range\) must be a finite number >= 0.0001 and <= 0.1, got 1.0"),
+    (dict(gap=-1.0), r"gap \(the slider's range\) must be a finite number >= 0 and <= 8, got -1.0"),
 ])
 def test_set_rejects_bad_values(explorer, values, match):
     n, before = explorer.n_updates, explorer.values
@@ -77,9 +71,9 @@ def test_set_rejects_bad_values(explorer, values, match):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(width=5), "width 5 is not one of"),
-    (dict(steps=7), "steps 7 is not one of"),
-    (dict(lr=1.0), "outside lr_range"),
+    (dict(width=5), r"width \(a value of the slider\) must be one of 4, 8, 16, got 5"),
+    (dict(steps=7), r"steps \(a value of the slider\) must be one of 0, 10, 40, got 7"),
+    (dict(lr=1.0), r"lr \(inside lr_range\) must be a finite number >= 0.0001 and <= 0.1, got 1.0"),
     (dict(lr_range=(1e-2, 1e-3)), "lr_range"),
 ])
 def test_constructor_rejects_bad_values(kwargs, match):

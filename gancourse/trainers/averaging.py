@@ -15,6 +15,7 @@ import torch
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from .. import validation
+from ..contexts import eval_mode
 from .base import Callback
 
 __all__ = ["EMA"]
@@ -59,12 +60,6 @@ class EMA(Callback):
             raise ValueError("the average is empty: fit the trainer with this callback first")
         n = validation.positive_int("n", n)
         z = trainer.sample_z(n) if z is None else z.to(trainer.device)
-        G = self.model.module
-        was_training = G.training
-        G.eval()
-        try:
-            with trainer.autocast():
-                out = G(z)
-        finally:
-            G.train(was_training)
+        with eval_mode(self.model.module), trainer.autocast():
+            out = self.model.module(z)
         return out.float().cpu()

@@ -14,7 +14,7 @@ __all__ = ["R1GANTrainer"]
 
 
 class R1GANTrainer(GANTrainer):
-    """:class:`GANTrainer` whose D minimises its loss plus ``losses.r1_penalty(D, real, gamma)``.
+    """:class:`GANTrainer` whose D minimises its loss plus ``gamma / 2 * losses.r1_penalty(D, real)``.
 
     Args:
         gamma: the R1 weight (>= 0; 0 is the plain GAN). The paper uses 10 for images; the 2-D toys of lesson 11
@@ -26,9 +26,7 @@ class R1GANTrainer(GANTrainer):
         super().__init__(G, D, **kwargs)
         self.gamma = validation.nonneg("gamma", gamma)
 
-    def d_loss_terms(self, real, fake):
-        terms = super().d_loss_terms(real, fake)
-        r1 = losses.r1_penalty(self.D, real.float(), self.gamma)  # float32: a double backward
-        terms["loss_D"] = terms["loss_D"] + r1
-        terms["R1"] = r1.detach()
-        return terms
+    def d_loss_terms(self, real, fake, inputs=()):
+        loss, logs = super().d_loss_terms(real, fake, inputs)
+        r1 = 0.5 * self.gamma * losses.r1_penalty(self.D, real.float())  # float32: a double backward
+        return loss + r1, {**logs, "loss_D": (loss + r1).detach(), "R1": r1.detach()}

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .. import plots
+from .. import plots, validation
 from ..data.toy import Mixture1D
 from ..saturation import ShiftGenerator, train_d_against
 
@@ -57,6 +57,19 @@ class DStrengthExplorer:
     def __init__(self, data=None, G=None, *, gap: float = 4.0, width: int = 64, lr: float = 1e-3, steps: int = 300,
                  depth: int = 2, batch_size: int = 256, seed: int = 0, widths=WIDTHS, step_choices=STEPS,
                  lr_range=(1e-4, 1e-1), lim: float | None = None, figsize=(10, 3.6)):
+        # every argument checked before anything is built
+        if data is not None and not hasattr(data, "sample"):
+            raise validation.ArgumentError(f"data must be a distribution with sample(n, generator), got {data!r}")
+        G = None if G is None else validation.module("G", G)
+        gap, seed = validation.number("gap", gap), validation.seed("seed", seed)
+        depth, batch_size = validation.nonneg_int("depth", depth), validation.positive_int("batch_size", batch_size)
+        lim = None if lim is None else validation.positive("lim", lim)
+        figsize, lr_range = validation.size_pair("figsize", figsize), validation.size_pair("lr_range", lr_range)
+        for name, options, low in (("widths", widths, 1), ("step_choices", step_choices, 0)):
+            if isinstance(options, (str, bytes)) or not isinstance(options, (tuple, list)) or not options:
+                raise validation.ArgumentError(f"{name} must be a non-empty list of integers, got {options!r}")
+            for v in options:
+                validation.integer(name, v, low=low)
         self.data = data if data is not None else Mixture1D([0.0], std=0.5)
         self.dim = int(self.data.sample(1, generator=torch.Generator().manual_seed(0)).shape[-1])
         if self.dim not in (1, 2):
@@ -65,15 +78,12 @@ class DStrengthExplorer:
         self.G = G
         self.depth, self.batch_size, self.seed = depth, batch_size, seed
         widths, step_choices = tuple(int(w) for w in widths), tuple(int(s) for s in step_choices)
-        if width not in widths:
-            raise ValueError(f"width {width!r} is not one of the slider's values {widths}")
-        if steps not in step_choices:
-            raise ValueError(f"steps {steps!r} is not one of the slider's values {step_choices}")
+        width = validation.choice("width (a value of the slider)", width, widths)
+        steps = validation.choice("steps (a value of the slider)", steps, step_choices)
         lo, hi = (float(v) for v in lr_range)
         if not 0 < lo < hi:
-            raise ValueError(f"lr_range must be (min, max) with 0 < min < max, got {lr_range!r}")
-        if not lo <= lr <= hi:
-            raise ValueError(f"lr {lr!r} is outside lr_range {lr_range!r}")
+            raise validation.ArgumentError(f"lr_range must be (min, max) with 0 < min < max, got {lr_range!r}")
+        lr = validation.number("lr (inside lr_range)", lr, low=lo, high=hi)
         style = {"description_width": "initial"}
         self.sliders = {
             "width": widgets.SelectionSlider(options=widths, value=width, description="D width",
@@ -112,15 +122,15 @@ class DStrengthExplorer:
         """Move one or more sliders (``width``, ``lr``, ``steps``, ``gap``) and recompute once; returns the result."""
         unknown = set(values) - set(self.sliders)
         if unknown:
-            raise ValueError(f"no slider named {', '.join(sorted(unknown))}; sliders: {', '.join(self.sliders)}")
+            raise validation.ArgumentError(
+                f"no slider named {', '.join(sorted(unknown))}; sliders: {', '.join(self.sliders)}")
         for name, v in values.items():
             s = self.sliders[name]
-            if isinstance(s, widgets.SelectionSlider) and v not in s.options:
-                raise ValueError(f"{name}={v!r} is not one of the slider's values {tuple(s.options)}")
+            if isinstance(s, widgets.SelectionSlider):
+                validation.choice(name, v, s.options)
             if isinstance(s, (widgets.FloatLogSlider, widgets.FloatSlider)):
                 lo, hi = (s.base ** s.min, s.base ** s.max) if isinstance(s, widgets.FloatLogSlider) else (s.min, s.max)
-                if not lo <= float(v) <= hi:
-                    raise ValueError(f"{name}={v!r} is outside the slider's range [{lo:g}, {hi:g}]")
+                validation.number(f"{name} (the slider's range)", v, low=lo, high=hi)
         self._holding = True
         try:
             for name, v in values.items():
