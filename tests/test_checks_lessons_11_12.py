@@ -34,7 +34,7 @@ def _r1_loss(D, real, fake, gamma, on="real", power=2, factor=0.5, reduce="mean"
 def test_r1_right_answers_pass():
     ck.check_d_loss_r1(lambda D, real, fake, gamma: _r1_loss(D, real, fake, gamma))
     ck.check_d_loss_r1(lambda D, real, fake, gamma: losses.minimax_d_loss(D(real), D(fake))
-                       + losses.r1_penalty(D, real, gamma))
+                       + gamma / 2 * losses.r1_penalty(D, real))
 
 
 @pytest.mark.parametrize("kw, words", [

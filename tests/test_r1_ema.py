@@ -17,10 +17,11 @@ def test_r1_trainer_adds_the_penalty_to_d_loss_and_nothing_else():
     real = gc.data.ring().sample(32, generator=torch.Generator().manual_seed(0))
     fake = torch.randn(32, 2)
     plain, r1 = GANTrainer(*_players(), device="cpu"), R1GANTrainer(*_players(), gamma=2.0, device="cpu")
-    t_plain, t_r1 = plain.d_loss_terms(real, fake), r1.d_loss_terms(real, fake)
-    expected = losses.r1_penalty(r1.D, real, 2.0)
-    assert torch.allclose(t_r1["R1"], expected.detach())
-    assert torch.allclose(t_r1["loss_D"], t_plain["loss_D"] + expected, atol=1e-6)
+    (loss_plain, _), (loss_r1, logs_r1) = plain.d_loss_terms(real, fake), r1.d_loss_terms(real, fake)
+    expected = 2.0 / 2 * losses.r1_penalty(r1.D, real)
+    assert torch.allclose(logs_r1["R1"], expected.detach())
+    assert torch.allclose(loss_r1, loss_plain + expected, atol=1e-6)
+    assert torch.allclose(logs_r1["loss_D"], loss_r1.detach())
     assert "R1" in r1.step(real)
 
 
