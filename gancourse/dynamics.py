@@ -50,6 +50,13 @@ _WEIGHTS = torch.tensor(_WEIGHTS / math.sqrt(2 * math.pi), dtype=torch.float64)
 _SIGNS = torch.tensor([-1.0, 1.0], dtype=torch.float64)  # G descends on L, D ascends
 
 
+def _point(name: str, value, *, batch: bool = False) -> torch.Tensor:
+    """A point (theta, psi) of the game as a float64 tensor of shape (2,) (``batch``: also (N, 2)): a tensor, an
+    array or a list of two finite numbers."""
+    x = validation.array(name, value, ndim=(1, 2) if batch else 1, finite=True)
+    return validation.tensor(name, x, ndim=x.ndim, size={x.ndim - 1: 2})
+
+
 def f_gan(t: torch.Tensor) -> torch.Tensor:
     """The standard GAN's f(t) = -log(1 + exp(-t)) = log sigmoid(t); f'(0) = 1/2, f''(0) = -1/4."""
     return -F.softplus(-t)
@@ -67,6 +74,7 @@ _DERIVATIVES = {"gan": (0.5, -0.25), "wgan": (1.0, 0.0)}  # f'(0), f''(0)
 def closed_form_jacobian(f: str = "gan", gamma: float = 0.0, noise: float = 0.0) -> torch.Tensor:
     """The Jacobian of the Dirac-GAN's field at (0, 0), by hand: [[0, -f'(0)], [f'(0), 2 sigma^2 f''(0) - gamma]]."""
     f1, f2 = _DERIVATIVES[validation.choice("f", f, F_GAN)]
+    gamma, noise = validation.nonneg("gamma", gamma), validation.nonneg("noise", noise)
     return torch.tensor([[0.0, -f1], [f1, 2 * noise**2 * f2 - gamma]], dtype=torch.float64)
 
 
@@ -75,7 +83,7 @@ def closed_form_eigenvalues(f: str = "gan", gamma: float = 0.0, noise: float = 0
 
     Without regularisation (t = 0): +-i f'(0). Complex128, the root with the larger imaginary part first."""
     f1, _ = _DERIVATIVES[validation.choice("f", f, F_GAN)]
-    t = float(closed_form_jacobian(f, gamma, noise)[1, 1])
+    t = float(closed_form_jacobian(f, gamma, noise)[1, 1])  # checks gamma and noise
     root = complex(t * t - 4 * f1 * f1) ** 0.5
     pair = sorted([(t + root) / 2, (t - root) / 2], key=lambda z: (-z.imag, -z.real))
     return torch.tensor(pair, dtype=torch.complex128)
@@ -127,7 +135,10 @@ class DiracGAN:
         ``point``: shape (2,) or a batch (N, 2); the result has the same shape. One backward pass of autograd
         (fast enough to iterate thousands of steps); :meth:`jacobian` differentiates the same objective with
         ``torch.func``."""
-        x = torch.as_tensor(point, dtype=torch.float64).detach().requires_grad_(True)
+        return self._field(_point("point", point, batch=True))
+
+    def _field(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.detach().requires_grad_(True)
         with torch.enable_grad():
             (g,) = torch.autograd.grad(self._objective(x).sum(), x)
         return g * _SIGNS
@@ -138,21 +149,26 @@ class DiracGAN:
 
     def jacobian(self, point=(0.0, 0.0)) -> torch.Tensor:
         """d v / d (theta, psi) at ``point`` (rows: components of v), by forward-mode autodiff (``torch.func``)."""
-        return jacfwd(self._field_func)(torch.as_tensor(point, dtype=torch.float64))
+        return jacfwd(self._field_func)(_point("point", point))
 
     def eigenvalues(self, point=(0.0, 0.0)) -> torch.Tensor:
         """Eigenvalues of :meth:`jacobian` (complex128): negative real parts mean the flow converges locally."""
         return torch.linalg.eigvals(self.jacobian(point))
 
     # ------------------------------------------------------------------ training as a discrete map
-    def step(self, point: torch.Tensor, lr: float, mode: str = "simultaneous", field=None) -> torch.Tensor:
+    def step(self, point, lr: float, mode: str = "simultaneous") -> torch.Tensor:
         """One gradient step of both players from ``point``.
 
         ``simultaneous``: both move with the field at the current point, x <- x + lr v(x).
         ``alternating``: D first (psi <- psi + lr v_psi(theta, psi)), then G against the *new* D
         (theta <- theta + lr v_theta(theta, psi_new)), as in Algorithm 1 with k = 1.
         """
-        field = field or self.field
+        x = _point("point", point)
+        return self._step(x, validation.positive("lr", lr), validation.choice("mode", mode, MODES))
+
+    def _step(self, point: torch.Tensor, lr: float, mode: str, field=None) -> torch.Tensor:
+        """:meth:`step` on checked arguments (``field``: :meth:`_field`, or :meth:`_field_func` under torch.func)."""
+        field = field or self._field
         if mode == "simultaneous":
             return point + lr * field(point)
         psi = point[1] + lr * field(point)[1]
@@ -164,7 +180,7 @@ class DiracGAN:
         below 1 the iterates converge locally, above 1 they spiral away, exactly 1 they circle."""
         lr = validation.positive("lr", lr)
         mode = validation.choice("mode", mode, MODES)
-        return jacfwd(lambda x: self.step(x, lr, mode, self._field_func))(torch.zeros(2, dtype=torch.float64))
+        return jacfwd(lambda x: self._step(x, lr, mode, self._field_func))(torch.zeros(2, dtype=torch.float64))
 
     def spectral_radius(self, lr: float, mode: str = "simultaneous") -> float:
         """max |eigenvalue| of :meth:`update_matrix`."""
@@ -175,16 +191,17 @@ class DiracGAN:
         lr = validation.positive("lr", lr)
         steps = validation.nonneg_int("steps", steps)
         mode = validation.choice("mode", mode, MODES)
-        x = torch.as_tensor(start, dtype=torch.float64).reshape(2)
+        x = _point("start", start)
         out = [x]
         for _ in range(steps):
-            x = self.step(x, lr, mode)
+            x = self._step(x, lr, mode)
             out.append(x)
         return torch.stack(out)
 
     def field_on_grid(self, lim: float = 2.0, n: int = 21) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(theta, psi, v) on an n x n grid over [-lim, lim]^2, for a quiver plot: each (n, n); v is (n, n, 2)."""
-        axis = torch.linspace(-lim, lim, validation.positive_int("n", n), dtype=torch.float64)
+        lim, n = validation.positive("lim", lim), validation.positive_int("n", n)
+        axis = torch.linspace(-lim, lim, n, dtype=torch.float64)
         theta, psi = torch.meshgrid(axis, axis, indexing="xy")
-        v = self.field(torch.stack([theta.flatten(), psi.flatten()], 1)).reshape(n, n, 2)
+        v = self._field(torch.stack([theta.flatten(), psi.flatten()], 1)).reshape(n, n, 2)
         return theta, psi, v

@@ -13,13 +13,8 @@ __all__ = ["precision_recall", "frechet_distance", "gaussian_frechet"]
 
 
 def _features(name: str, a) -> torch.Tensor:
-    """(N, d) features as a float64 CPU tensor; arrays and tensors accepted, NaN/inf and empty sets refused."""
-    if isinstance(a, np.ndarray):
-        a = torch.from_numpy(a)
-    if not isinstance(a, torch.Tensor):
-        a = torch.as_tensor(a)
-    a = a.detach().to("cpu", torch.float64)
-    return validation.tensor(name, a, ndim=2)
+    """(N, d) features as a float64 CPU tensor; tensors, arrays and lists accepted, NaN/inf and empty sets refused."""
+    return validation.array(name, a, ndim=2, finite=True)
 
 
 def _kth_neighbour_radius(x: torch.Tensor, k: int, chunk: int = 1024) -> torch.Tensor:
@@ -78,6 +73,20 @@ def _sqrt_psd(s: np.ndarray) -> np.ndarray:
     return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
 
 
+def _covariance(name: str, c, d: int) -> np.ndarray:
+    """A (d, d) covariance (a number when d = 1) as a float64 array: finite, symmetric, positive semi-definite."""
+    c = np.atleast_2d(validation.array(name, c, ndim=(0, 2), finite=True).numpy())
+    if c.shape != (d, d):
+        raise validation.ArgumentError(f"{name} must be a ({d}, {d}) matrix like the means' d = {d}, got {c.shape}")
+    scale = max(1.0, float(np.abs(c).max()))
+    if not np.allclose(c, c.T, rtol=1e-8, atol=1e-10 * scale):
+        raise validation.ArgumentError(f"{name} must be a symmetric matrix (a covariance)")
+    if np.linalg.eigvalsh((c + c.T) / 2).min() < -1e-8 * scale:
+        raise validation.ArgumentError(f"{name} must be positive semi-definite (a covariance), it has a negative "
+                                       f"eigenvalue {np.linalg.eigvalsh((c + c.T) / 2).min():.3g}")
+    return c
+
+
 def gaussian_frechet(mu1, cov1, mu2, cov2) -> float:
     """The Frechet (2-Wasserstein squared) distance between N(mu1, cov1) and N(mu2, cov2), in closed form:
 
@@ -88,16 +97,12 @@ def gaussian_frechet(mu1, cov1, mu2, cov2) -> float:
     (AB and BA share their non-zero eigenvalues): no complex parts from a general matrix square root, and
     singular covariances (fewer samples than features) are fine. Float64; rounding below 0 is clamped.
     """
-    mu1, mu2 = (np.asarray(m, dtype=np.float64).reshape(-1) for m in (mu1, mu2))
-    cov1, cov2 = (np.atleast_2d(np.asarray(c, dtype=np.float64)) for c in (cov1, cov2))
+    mu1 = validation.array("mu1", mu1, ndim=(0, 1), finite=True).reshape(-1).numpy()
     d = mu1.shape[0]
-    if mu2.shape != (d,) or cov1.shape != (d, d) or cov2.shape != (d, d):
-        raise validation.ArgumentError(
-            f"need means of shape (d,) and covariances (d, d) with the same d; got {mu1.shape}, {cov1.shape}, "
-            f"{mu2.shape}, {cov2.shape}")
-    for name, c in (("cov1", cov1), ("cov2", cov2)):
-        if not np.all(np.isfinite(c)) or not np.allclose(c, c.T, rtol=1e-8, atol=1e-10 * max(1.0, np.abs(c).max())):
-            raise validation.ArgumentError(f"{name} must be a finite symmetric matrix")
+    mu2 = validation.array("mu2", mu2, ndim=(0, 1), finite=True).reshape(-1).numpy()
+    if mu2.shape != (d,):
+        raise validation.ArgumentError(f"mu2 must have shape ({d},) like mu1, got {mu2.shape}")
+    cov1, cov2 = (_covariance(name, c, d) for name, c in (("cov1", cov1), ("cov2", cov2)))
     root1 = _sqrt_psd(cov1)
     middle = root1 @ cov2 @ root1
     eig = np.linalg.eigvalsh((middle + middle.T) / 2)

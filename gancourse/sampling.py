@@ -50,13 +50,18 @@ def acceptance_probability(logits: torch.Tensor, log_m: float) -> torch.Tensor:
     """DRS's rule: min(1, exp(l - log M)), computed without overflow (the exponent is clamped at 0 first).
 
     With l = log p_data/p_g this is p_data / (M p_g): rejection sampling of p_data with p_g as the proposal."""
+    return _accept(validation.tensor("logits", logits), validation.number("log_m", log_m))
+
+
+def _accept(logits: torch.Tensor, log_m: float) -> torch.Tensor:
     return (logits - log_m).clamp(max=0).exp()
 
 
-def _check_fns(sample_fn, logit_fn):
-    if not callable(sample_fn) or not callable(logit_fn):
-        raise validation.ArgumentError("sample_fn and logit_fn must be callables: sample_fn(m) -> (m, d) samples, "
-                                       "logit_fn(x) -> (m,) logits of D")
+def _check_fns(sample_fn, logit_fn, generator):
+    """The samplers' shared arguments: sample_fn(m) -> (m, ...) samples, logit_fn(x) -> (m,) logits of D."""
+    validation.function("sample_fn", sample_fn)
+    validation.function("logit_fn", logit_fn)
+    validation.generator("generator", generator)
 
 
 @torch.no_grad()
@@ -70,16 +75,17 @@ def rejection_sample(sample_fn: Callable[[int], torch.Tensor], logit_fn: Callabl
         n: samples to return. batch_size: samples drawn per round (at most; once the acceptance rate is known,
             about what is still needed). burn_in: samples drawn first only to estimate log M (counted in
             ``drawn``, never returned).
-        max_draws: stop with an error rather than draw more than this (a D that rejects almost everything).
+        max_draws: stop with an error rather than draw more than this (a D that rejects almost everything);
+            more than ``burn_in``.
         generator: for the uniform numbers of the accept/reject decisions.
 
     Returns (samples (n, ...), :class:`SamplerStats`).
     """
-    _check_fns(sample_fn, logit_fn)
+    _check_fns(sample_fn, logit_fn, generator)
     n = validation.positive_int("n", n)
     batch_size = validation.positive_int("batch_size", batch_size)
     burn_in = validation.positive_int("burn_in", burn_in)
-    max_draws = validation.positive_int("max_draws", max_draws)
+    max_draws = validation.integer("max_draws", max_draws, low=burn_in + 1)  # the burn-in alone must not exhaust it
     start = time.process_time()
     log_m = float(logit_fn(sample_fn(burn_in)).max())
     drawn, kept, count, seen = burn_in, [], 0, 0
@@ -94,7 +100,7 @@ def rejection_sample(sample_fn: Callable[[int], torch.Tensor], logit_fn: Callabl
         drawn, seen = drawn + m, seen + m
         log_m = max(log_m, float(logits.max()))  # a larger ratio than the burn-in saw: raise the bound
         u = torch.rand(len(logits), generator=generator)
-        keep = x[u < acceptance_probability(logits, log_m)]
+        keep = x[u < _accept(logits, log_m)]
         kept.append(keep)
         count += len(keep)
     samples = torch.cat(kept)[:n]
@@ -109,7 +115,7 @@ def metropolis_hastings(sample_fn: Callable[[int], torch.Tensor], logit_fn: Call
     fresh proposals x' ~ p_g, each accepted with probability min(1, exp(l(x') - l(x))). Returns the chains' last
     states and the stats (``drawn`` = n (chain_length + 1)). With the exact ratio, p_data is the chains'
     stationary distribution; a finite chain only approaches it."""
-    _check_fns(sample_fn, logit_fn)
+    _check_fns(sample_fn, logit_fn, generator)
     n = validation.positive_int("n", n)
     chain_length = validation.positive_int("chain_length", chain_length)
     start = time.process_time()
@@ -135,9 +141,13 @@ def refine_discriminator(D: torch.nn.Module, real_fn: Callable[[int], torch.Tens
 
     At its optimum D's logit is log p_data / p_g (lesson 02). ``real_fn(m)`` and ``sample_fn(m)`` give batches.
     Returns the loss of every step. The caller owns the randomness (seed the functions' generators)."""
+    D = validation.module("D", D)
+    validation.function("real_fn", real_fn)
+    validation.function("sample_fn", sample_fn)
     steps = validation.nonneg_int("steps", steps)
     batch_size = validation.positive_int("batch_size", batch_size)
     lr = validation.positive("lr", lr)
+    betas = validation.betas("betas", betas)
     opt = torch.optim.Adam(D.parameters(), lr=lr, betas=betas)
     was_training = D.training
     D.train()

@@ -603,3 +603,7 @@ E("load_state", trainers.load_state, lambda: {"path": _ckpt()}, also=(FileNotFou
   path=PATH + [ROOT / "nowhere.pt", ROOT])
 E("LabSettings", lab_settings.LabSettings, {}, k=COUNT, lr_d=POSITIVE, data=NAME, method=NAME, batch_size=COUNT,
   seed=SEED, slow_motion=FLAG)
+
+# ---------------------------------------------------------------------------------------------- Lessons 11 and 12
+# Their rows are in bad_input_entries_11_12.py (this file is near 600 lines); importing it adds them to ENTRIES.
+import bad_input_entries_11_12  # noqa: E402,F401

@@ -66,5 +66,5 @@ INTERNAL = {"gancourse.validation", "gancourse.checks.core", "gancourse.trainers
 NOT_CALLED = {
     "ToyDistribution", "Callback", "Trainer", "History", "Layouts", "SaturationResult", "CycleBatch", "Pix2PixBatch",
     "Setting", "available_methods", "method_labels", "as_callback", "to_device", "batch_size", "check_batch",
-    "write_atomically", "remove_stale_temporaries", "rng_state", "set_rng_state",
+    "write_atomically", "remove_stale_temporaries", "rng_state", "set_rng_state", "SamplerStats", "DiracResult",
 }

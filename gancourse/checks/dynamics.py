@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy import linalg
 from torch import nn
 
+from .. import validation
 from .core import call, fail, match, name_of, number, passed
 
 __all__ = ["check_d_loss_r1", "check_dirac_jacobian"]
@@ -35,6 +34,7 @@ def check_d_loss_r1(fn, gamma: float = 3.0) -> None:
     D is a mock with a known input gradient (a x + b), the batches are tiny images, so the value is exact; the
     penalty must also carry a gradient to D's weights (``create_graph=True``), since D is trained on it."""
     name = name_of(fn)
+    gamma = validation.positive("gamma", gamma)  # gamma = 0 would leave the penalty unchecked
     gen = torch.Generator().manual_seed(12)
     real = torch.randn(5, 1, 2, 2, generator=gen) + 0.5
     fake = torch.randn(5, 1, 2, 2, generator=gen) - 0.5
@@ -167,6 +167,3 @@ def _with_corner(m: torch.Tensor, value: float) -> torch.Tensor:
     out = m.clone()
     out[1, 1] = value
     return out
-
-
-# ---------------------------------------------------------------------------------------------- Frechet (lesson 12)

@@ -5,9 +5,7 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from scipy import linalg
-from torch import nn
 
 from .core import call, fail, match, name_of, number, passed
 

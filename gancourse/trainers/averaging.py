@@ -17,6 +17,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from .. import validation
 from ..contexts import eval_mode
 from .base import Callback
+from .gan import GANTrainer
 
 __all__ = ["EMA"]
 
@@ -55,11 +56,15 @@ class EMA(Callback):
 
     @torch.no_grad()
     def sample(self, trainer, n: int, z: torch.Tensor | None = None) -> torch.Tensor:
-        """n samples from the averaged G (eval mode), float32 on the CPU; noise from ``trainer.sample_z`` unless ``z``."""
+        """n samples from the averaged G (eval mode), float32 on the CPU; noise from ``trainer.sample_z`` unless
+        ``z`` (n, z_dim) is given. ``trainer``: the GANTrainer fitted with this callback."""
+        if not isinstance(trainer, GANTrainer):
+            raise validation.ArgumentError(f"trainer must be a GANTrainer (the one fitted with this callback), got "
+                                           f"{validation.shown(trainer)}")
         if self.model is None:
             raise ValueError("the average is empty: fit the trainer with this callback first")
         n = validation.positive_int("n", n)
-        z = trainer.sample_z(n) if z is None else z.to(trainer.device)
+        z = trainer.sample_z(n) if z is None else trainer.check_noise(z, n)
         with eval_mode(self.model.module), trainer.autocast():
             out = self.model.module(z)
         return out.float().cpu()

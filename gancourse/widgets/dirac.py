@@ -55,7 +55,8 @@ class DiracGANExplorer:
     def __init__(self, *, lr: float = 0.1, gamma: float = 0.0, noise: float = 0.0, mode: str = "simultaneous",
                  steps: int = 300, start=(1.0, 1.0), f: str = "gan", lim: float = 2.5, figsize=(10, 4)):
         self.steps = validation.positive_int("steps", steps)
-        self.start = torch.as_tensor(start, dtype=torch.float64).reshape(2)
+        start = validation.array("start", start, ndim=1, finite=True)
+        self.start = validation.tensor("start", start, ndim=1, size={0: 2})  # a point (theta, psi)
         self.f = validation.choice("f", f, ("gan", "wgan"))
         self.lim = validation.positive("lim", lim)
         validation.number("lr", lr, low=0.01, high=1.0)
@@ -74,7 +75,7 @@ class DiracGANExplorer:
         }
         self.status = widgets.HTML()
         self.output = widgets.Output()
-        self.fig = plt.figure(figsize=figsize)
+        self.fig = plt.figure(figsize=validation.size_pair("figsize", figsize))
         plt.close(self.fig)  # shown as a PNG in self.output, never twice by the inline backend
         self.result: DiracResult | None = None
         self.n_updates = 0
