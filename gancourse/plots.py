@@ -28,8 +28,12 @@ def _ax(ax, figsize=(6, 4)):
     return ax
 
 
-def plot_densities_1d(x, p_data, p_g=None, d=None, d_star=None, ax=None, title=None):
-    """p_data and p_g on the left axis; D(x) and D*(x) (probabilities in [0, 1]) on a twin right axis."""
+def plot_densities_1d(x, p_data, p_g=None, d=None, d_star=None, ax=None, title=None, legend="upper left"):
+    """p_data and p_g on the left axis; D(x) and D*(x) (probabilities in [0, 1]) on a twin right axis.
+
+    ``legend`` is a matplotlib location inside the axes, or ``"below"``: one row under the axes, where it never
+    hides a curve (D(x) is often 1 in the upper left corner).
+    """
     ax = _ax(ax)
     x = _np(x)
     ax.fill_between(x, _np(p_data), color=REAL, alpha=0.3, label="p_data")
@@ -48,7 +52,11 @@ def plot_densities_1d(x, p_data, p_g=None, d=None, d_star=None, ax=None, title=N
         ax2.set_ylabel("D(x)")
         h2, l2 = ax2.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
-    ax.legend(handles, labels, loc="upper left", fontsize=8)
+    if legend == "below":
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(labels), fontsize=8,
+                  frameon=False)
+    else:
+        ax.legend(handles, labels, loc=legend, fontsize=8)
     if title:
         ax.set_title(title)
     return ax
