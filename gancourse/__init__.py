@@ -2,7 +2,8 @@
 
     import gancourse as gc
     SEED = gc.seed_everything()        # GANCOURSE_SEED, 0 by default
-    steps = gc.pick(smoke=200, default=3000, full=20000)   # set by GANCOURSE_BUDGET
+    gc.lesson_start("03", device="cpu")  # budget, device, measured time and memory; the models' device
+    steps = gc.pick(smoke=200, default=3000, full=20000)   # set by GANCOURSE_BUDGET (or the device)
 """
 from . import checks, data, losses, models, plots, theory, trainers
 from . import saturation
@@ -10,14 +11,17 @@ from . import classifiers, images
 from . import img2img
 from . import metrics
 from . import validation
-from .config import BUDGETS, budget, device, pick, progress, seed, seed_everything
+from .config import BUDGETS, budget, device, lesson_device, pick, progress, seed, seed_everything
+from . import course
+from .course import lesson_start
 from .trainers import Callback, Checkpoint, GANTrainer, Trainer, TrainingDiverged
 
 __version__ = "0.1.0"
 
 __all__ = [
     "checks", "data", "losses", "models", "plots", "theory", "trainers", "saturation", "metrics",
-    "BUDGETS", "budget", "device", "pick", "progress", "seed", "seed_everything", "validation",
+    "BUDGETS", "budget", "device", "lesson_device", "pick", "progress", "seed", "seed_everything", "validation",
+    "course", "lesson_start",
     "Callback", "Checkpoint", "GANTrainer", "Trainer", "TrainingDiverged",
 ]
 __all__ += ["classifiers", "images"]
