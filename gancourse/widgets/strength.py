@@ -54,7 +54,7 @@ STEPS = (0, 3, 10, 30, 100, 300, 1000, 3000)
 LRS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 
 SLICE_S = 0.05          # train this long, then let the kernel handle widget events
-STATUS_EVERY_S = 0.1    # the progress bar's refresh
+STATUS_EVERY_S = 0.25   # the progress bar's refresh (each one is a message to the browser)
 FIRST_PICTURE_S = 0.25  # a coarse picture this soon after a change (when training takes longer than that)
 REDRAW_S = 1.0          # then refined ones, 1, 2, 4, ... s apart (a redraw costs a tenth of a second or more)
 WORTH_A_PICTURE_S = 0.75  # no coarse picture when the final one is expected sooner than this
