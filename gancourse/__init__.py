@@ -5,7 +5,7 @@
     gc.lesson_start("03", device="cpu")  # budget, device, measured time and memory; the models' device
     steps = gc.pick(smoke=200, default=3000, full=20000)   # set by GANCOURSE_BUDGET (or the device)
 """
-from . import checks, data, losses, models, plots, theory, trainers
+from . import checks, data, exercises, losses, models, plots, theory, trainers
 from . import saturation
 from . import classifiers, images
 from . import img2img
@@ -19,7 +19,7 @@ from .trainers import Callback, Checkpoint, GANTrainer, Trainer, TrainingDiverge
 __version__ = "0.1.0"
 
 __all__ = [
-    "checks", "data", "losses", "models", "plots", "theory", "trainers", "saturation", "metrics",
+    "checks", "data", "exercises", "losses", "models", "plots", "theory", "trainers", "saturation", "metrics",
     "BUDGETS", "budget", "device", "lesson_device", "pick", "progress", "seed", "seed_everything", "validation",
     "course", "lesson_start",
     "Callback", "Checkpoint", "GANTrainer", "Trainer", "TrainingDiverged",
