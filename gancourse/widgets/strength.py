@@ -12,9 +12,10 @@ under both G losses against the number of D steps taken so far.
 
 **Feedback while D trains.** In a notebook a change does not block the kernel: D trains in slices of
 ``SLICE_S`` seconds on the kernel's event loop. The status line shows a progress bar and the step count at once,
-a first (coarse) picture of D as it is appears after ``FIRST_PICTURE_S`` seconds, it is refined after 1, 2, 4,
-... more seconds (so that redrawing costs little of the training time), and the final picture replaces it; no
-coarse picture is drawn when the final one is expected within ``WORTH_A_PICTURE_S`` seconds. A new change abandons the computation in progress, so
+a first (coarse) picture of D as it is appears after ``FIRST_PICTURE_S`` seconds, it is refined as training
+goes on (coarse pictures take at most ``DRAW_SHARE`` of the time: about one every 3 s on a laptop), and the final
+picture replaces it; no coarse picture is drawn when the final one is expected within ``WORTH_A_PICTURE_S``
+seconds. A new change abandons the computation in progress, so
 quick changes never queue up. Without a running event loop (tests, scripts) and in :meth:`DStrengthExplorer.set`,
 the computation runs to the end before the call returns.
 
@@ -56,7 +57,7 @@ LRS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 SLICE_S = 0.05          # train this long, then let the kernel handle widget events
 STATUS_EVERY_S = 0.25   # the progress bar's refresh (each one is a message to the browser)
 FIRST_PICTURE_S = 0.25  # a coarse picture this soon after a change (when training takes longer than that)
-REDRAW_S = 1.0          # then refined ones, 1, 2, 4, ... s apart (a redraw costs a tenth of a second or more)
+DRAW_SHARE = 0.1        # later coarse pictures take at most this share of the time spent (a picture: ~0.1-0.3 s)
 WORTH_A_PICTURE_S = 0.75  # no coarse picture when the final one is expected sooner than this
 DPI = 80
 
@@ -222,7 +223,7 @@ class DStrengthExplorer:
             G = self._generator(v.get("gap"))
             run = self._training(v, G)
             start = last_status = time.perf_counter()
-            next_picture, gap = start + FIRST_PICTURE_S, REDRAW_S
+            drawing = last_draw = 0.0  # seconds spent on coarse pictures, and on the last one
             await asyncio.sleep(0)
             while not run.done:
                 slice_end = time.perf_counter() + SLICE_S
@@ -231,10 +232,13 @@ class DStrengthExplorer:
                 if run.done:
                     break
                 now = time.perf_counter()
-                remaining = (now - start) / max(run.step, 1) * (run.steps - run.step)
-                if now >= next_picture and remaining > WORTH_A_PICTURE_S:
+                elapsed = now - start
+                remaining = (elapsed - drawing) / max(run.step, 1) * (run.steps - run.step)
+                due = (elapsed >= FIRST_PICTURE_S) if drawing == 0 else (drawing + last_draw <= DRAW_SHARE * elapsed)
+                if due and remaining > WORTH_A_PICTURE_S:
                     self._draw(G, run.result(), progress=(run.step, run.steps))
-                    next_picture, gap = time.perf_counter() + gap, 2 * gap
+                    last_draw = time.perf_counter() - now
+                    drawing += last_draw
                 if now - last_status >= STATUS_EVERY_S:
                     self._show_progress(run.step, run.steps, v)
                     last_status = now
