@@ -60,6 +60,14 @@ def _missing() -> str | None:
     return None
 
 
+def _require_browser():
+    reason = _missing()
+    if reason:
+        if REQUIRE:
+            pytest.fail(f"GANCOURSE_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -89,11 +97,7 @@ def _wait(what: str, check, timeout: float, interval: float = 0.25):
 @contextlib.contextmanager
 def _jupyterlab(tmp_path: Path, notebook: Path):
     """JupyterLab on 127.0.0.1 with a copy of ``notebook`` in a temporary root; yields base URL, token, tmp."""
-    reason = _missing()
-    if reason:
-        if REQUIRE:
-            pytest.fail(f"GANCOURSE_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
+    _require_browser()
     root, home = tmp_path / "root", tmp_path / "jupyter"
     root.mkdir()
     for sub in ("config", "data", "runtime", "settings", "workspaces"):
@@ -280,7 +284,8 @@ def _explorer_notebook(folder: Path) -> Path:
     data = next(line for c in code for line in c.splitlines() if line.startswith("data = "))
     explorer = next(c for c in code if "DStrengthExplorer(" in c and "display(" in c)
     driven = next(c for c in code if "explorer.set(" in c)
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (imports, data, explorer, driven)])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (imports, data, explorer, driven)],
+                                  metadata={"kernelspec": lesson.metadata["kernelspec"]})  # else Lab asks for one
     path = folder / "03_explorer.ipynb"
     nbformat.write(nb, path)
     return path
@@ -343,7 +348,7 @@ def _timing(events: list[dict], t_in: float) -> dict:
 
 
 def _kernel_cpu(lab: dict) -> float:
-    """CPU seconds used so far by the kernel JupyterLab started (found in its process group; Linux /proc)."""
+    """CPU seconds used so far by the kernel JupyterLab started (a child of the server; Linux /proc)."""
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -351,7 +356,7 @@ def _kernel_cpu(lab: dict) -> float:
             cmdline = (stat.parent / "cmdline").read_bytes()
         except OSError:
             continue
-        if int(fields[2]) == lab["proc"].pid and b"ipykernel" in cmdline:  # fields[2]: the process group
+        if int(fields[1]) == lab["proc"].pid and b"ipykernel" in cmdline:  # fields[1]: the parent's pid
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
     return total
 
@@ -413,6 +418,22 @@ def test_strength_sliders_give_feedback_and_drop_stale_work(jupyterlab_strength)
     slow = [r for r in rows if r["feedback_ms"] is None or r["feedback_ms"] > 1000]
     assert not slow, f"a move showed nothing for over a second: {slow}"
     assert rows[-1]["completed"] == 1, f"the stale computation of a superseded move was finished: {rows[-1]}"
+
+
+def test_the_rendered_course_in_a_browser(built_site, tmp_path):
+    """The built site (tests/conftest.py: lesson 02 at smoke): open its index from disk, follow the link to the
+    lesson, and see one of its figures drawn."""
+    _require_browser()
+    with _chromium(tmp_path) as page:
+        page.goto((built_site["html"] / "index.html").as_uri())
+        page.locator(".bd-article a[href='notebooks/02_optimal_discriminator.html']").first.click()
+        page.wait_for_url("**/notebooks/02_optimal_discriminator.html")
+        figure = page.locator(".bd-article img[src*='_images/']").first
+        figure.scroll_into_view_if_needed()
+        _wait("a figure to be drawn", lambda: figure.evaluate("img => img.complete && img.naturalWidth > 100"),
+              timeout=30)
+        assert page.locator(".bd-article").inner_text().count("Run this lesson") == 1
+        page.screenshot(path=str(_artifacts(tmp_path) / "browser_site.png"))
 
 
 def test_a_missing_browser_is_named(monkeypatch):
