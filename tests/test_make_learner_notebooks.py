@@ -173,3 +173,15 @@ def test_check_mode_finds_stale_and_extra_copies(tmp_path, capsys):
     (out / "09_gone.ipynb").write_text("{}")                                      # a lesson that no longer exists
     assert mln.main(["--src", str(src), "--out", str(out), "--check"]) == 1
     assert mln.main(["--src", str(src), "--out", str(out)]) == 0 and not (out / "09_gone.ipynb").exists()
+
+
+def test_a_badge_line_with_the_exercise_link_becomes_the_copys_own_line():
+    """The lesson's badge line may also link its exercise version; in the copy the whole line is replaced."""
+    line = ("[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research."
+            "google.com/github/gancourse/gancourse/blob/main/notebooks/01_a.ipynb) · exercise version: "
+            "[notebook](exercises/01_a.ipynb), [Colab](https://colab.research.google.com/github/gancourse/gancourse/"
+            "blob/main/notebooks/exercises/01_a.ipynb)")
+    nb = _notebook(SOLVED)
+    nb.cells[0].source = f"# 01 · A\n\n{line}\n\nText."
+    learner, _ = mln.make_learner(nb, "01_a.ipynb")
+    assert learner.cells[0].source == f"# 01 · A\n\n{mln.BADGE.format(name='01_a.ipynb')}\n\nText."
