@@ -44,10 +44,17 @@ def check(path: Path, budget: str = "smoke", timeout: int = 600) -> list[tuple[s
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None  # what the learner saved is not what we judge
-    os.environ["GANCOURSE_BUDGET"] = budget
-    os.environ["GANCOURSE_PROGRESS"] = "0"
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(path.parent.resolve())}}).execute()
+    saved = {k: os.environ.get(k) for k in ("GANCOURSE_BUDGET", "GANCOURSE_PROGRESS")}
+    os.environ.update(GANCOURSE_BUDGET=budget, GANCOURSE_PROGRESS="0")  # the kernel inherits the environment
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(path.parent.resolve())}}).execute()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     return verdicts(nb)
 
 

