@@ -26,11 +26,10 @@ applies to the fp32 loop on Ampere and later GPUs.
 from __future__ import annotations
 
 import argparse
-import platform
-import time
 
 import torch
 import torch.nn.functional as F
+from common import fit_seconds_per_step, machine, seconds_per_step, table, write
 
 import gancourse as gc
 from gancourse.models.dcgan import DCGANDiscriminator, DCGANGenerator, conv_layers
@@ -63,11 +62,6 @@ class DeviceImages:
         return self.images[idx]
 
 
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def run_eager(data: DeviceImages, batch: int, warmup: int, steps: int, device: torch.device) -> float:
     """Seconds per step of a plain fp32 loop."""
     torch.manual_seed(0)
@@ -76,6 +70,8 @@ def run_eager(data: DeviceImages, batch: int, warmup: int, steps: int, device: t
     opt_G = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_D = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     z_gen = torch.Generator(device=device).manual_seed(1)
+
+    losses = []
 
     def one_step():
         real = data.sample(batch)
@@ -91,35 +87,18 @@ def run_eager(data: DeviceImages, batch: int, warmup: int, steps: int, device: t
         loss_G.backward()
         opt_G.step()
         D.requires_grad_(True)
-        return loss_D.detach(), loss_G.detach()
+        losses.append(torch.stack([loss_D.detach(), loss_G.detach()]))
 
-    for _ in range(warmup):
-        one_step()
-    _sync(device)
-    start = time.perf_counter()
-    losses = [one_step() for _ in range(steps)]
-    _sync(device)
-    elapsed = time.perf_counter() - start
-    if not all(torch.isfinite(torch.stack(pair)).all() for pair in losses):
+    sec = seconds_per_step(one_step, warmup=warmup, steps=steps, device=device)
+    if not all(torch.isfinite(pair).all() for pair in losses):
         raise RuntimeError("fp32 eager loop produced non-finite losses")
-    return elapsed / steps
+    return sec
 
 
 def run_trainer(data: DeviceImages, batch: int, warmup: int, steps: int, device: torch.device) -> float:
     """Seconds per step of ``dcgan_trainer(...).fit``: the course's fast path on CUDA."""
     trainer = gc.trainers.dcgan_trainer(IMAGE, nz=NZ, ngf=NGF, ndf=NDF, channels=CHANNELS, seed=0, device=device)
-    trainer.fit(data, steps=warmup, batch_size=batch, progress=False)
-    _sync(device)
-    start = time.perf_counter()
-    trainer.fit(data, steps=steps, batch_size=batch, progress=False)  # its last flush synchronises
-    _sync(device)
-    return (time.perf_counter() - start) / steps
-
-
-def describe(device: torch.device) -> str:
-    if device.type == "cuda":
-        return f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}, CUDA {torch.version.cuda}"
-    return f"CPU {platform.processor() or platform.machine()} ({torch.get_num_threads()} threads), torch {torch.__version__}"
+    return fit_seconds_per_step(trainer, data, batch, warmup=warmup, steps=steps, device=device)
 
 
 def main(argv=None) -> str:
@@ -161,7 +140,7 @@ def main(argv=None) -> str:
     lines = [
         f"# DCGAN-64 training step throughput ({device.type})",
         "",
-        f"Device: {describe(device)}. Model: DCGAN 64x64, nz {NZ}, ngf = ndf = {NGF}, {CHANNELS} channels. "
+        f"Device: {machine(device)}. Model: DCGAN 64x64, nz {NZ}, ngf = ndf = {NGF}, {CHANNELS} channels. "
         f"{warmup} warm-up and {steps} timed steps per row; data on the device.",
         f"FLOPs per image per step = 4 F_G + 8 F_D = {per_image / 1e9:.3f} GFLOP "
         f"(F_G = {f_g / 1e6:.1f} MFLOP, F_D = {f_d / 1e6:.1f} MFLOP forward; convolutions only).",
@@ -169,17 +148,11 @@ def main(argv=None) -> str:
         "`python benchmarks/dcgan_throughput.py" + (f" --device {args.device}" if args.device else "")
         + f" --warmup {warmup} --steps {steps}`.",
         "",
-        "| batch | mode | ms/step | images/s | TFLOP/s | peak GPU memory (GiB) |",
-        "|---:|---|---:|---:|---:|---:|",
+        *table(["batch", "mode", "ms/step", "images/s", "TFLOP/s", "peak GPU memory (GiB)"],
+               [(b, m, f"{ms:.2f}", f"{ips:,.0f}", f"{tf:.3f}", mem) for b, m, ms, ips, tf, mem in rows], "rlrrrr"),
     ]
-    lines += [f"| {b} | {m} | {ms:.2f} | {ips:,.0f} | {tf:.3f} | {mem} |" for b, m, ms, ips, tf, mem in rows]
-    table = "\n".join(lines) + "\n"
     print()
-    print(table)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(table)
-    return table
+    return write("\n".join(lines) + "\n", args.out)
 
 
 if __name__ == "__main__":

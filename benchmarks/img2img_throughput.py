@@ -18,10 +18,9 @@ images of each domain). The GPU is synchronised before the clock starts and afte
 from __future__ import annotations
 
 import argparse
-import platform
-import time
 
 import torch
+from common import fit_seconds_per_step, machine, table, write
 
 import gancourse as gc
 from gancourse.models.cyclegan import ResNetGenerator
@@ -43,11 +42,6 @@ class DevicePairs:
         return self.A[ia], self.B[ib]
 
 
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def make_pix2pix(size: int, ngf: int, fast: bool, device: torch.device):
     torch.manual_seed(0)
     G, D = UNetGenerator(3, 3, size=size, ngf=ngf), PatchGAN(in_ch=6, ndf=ngf, n_layers=3)
@@ -66,23 +60,11 @@ def make_cyclegan(size: int, ngf: int, fast: bool, device: torch.device):
 
 def time_trainer(trainer, data, batch: int, warmup: int, steps: int, device: torch.device) -> float:
     """Seconds per step of ``trainer.fit`` after ``warmup`` untimed steps."""
-    trainer.fit(data, steps=warmup, batch_size=batch, progress=False)
-    _sync(device)
-    start = time.perf_counter()
-    trainer.fit(data, steps=steps, batch_size=batch, progress=False)  # its last flush synchronises too
-    _sync(device)
-    elapsed = (time.perf_counter() - start) / steps
+    elapsed = fit_seconds_per_step(trainer, data, batch, warmup=warmup, steps=steps, device=device)
     last = trainer.history["loss_G"][-1]
     if not torch.isfinite(torch.tensor(last)):
         raise RuntimeError(f"{type(trainer).__name__} produced a non-finite loss_G")
     return elapsed
-
-
-def describe(device: torch.device) -> str:
-    if device.type == "cuda":
-        return f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}, CUDA {torch.version.cuda}"
-    cpu = platform.processor() or platform.machine()
-    return f"CPU {cpu} ({torch.get_num_threads()} threads), torch {torch.__version__}"
 
 
 def main(argv=None) -> str:
@@ -140,24 +122,18 @@ def main(argv=None) -> str:
     lines = [
         f"# Pix2Pix and CycleGAN training throughput ({device.type})",
         "",
-        f"Device: {describe(device)}. Networks: U-Net (depth log2(size)) + 70x70 PatchGAN (n_layers 3) for Pix2Pix; "
+        f"Device: {machine(device)}. Networks: U-Net (depth log2(size)) + 70x70 PatchGAN (n_layers 3) for Pix2Pix; "
         f"2 ResNet generators (6 blocks, 9 at 256 px) + 2 PatchGANs (instance norm) for CycleGAN with identity loss "
         f"and image pool; ngf = ndf = {ngf}. Warm-up {warmup} steps, then {steps} timed steps; data on the device.",
         "",
-        "| model | size | batch | mode | ms/step | img/s |",
-        "|---|---|---|---|---|---|",
+        *table(["model", "size", "batch", "mode", "ms/step", "img/s"],
+               [(model, size, batch, mode, f"{sec * 1e3:.1f}", f"{ips:.1f}") for model, size, batch, mode, sec, ips
+                in rows]),
     ]
-    for model, size, batch, mode, sec, ips in rows:
-        lines.append(f"| {model} | {size} | {batch} | {mode} | {sec * 1e3:.1f} | {ips:.1f} |")
     lines += ["", "fp32: amp off, NCHW. fast: bf16 autocast + channels_last + fused Adam (CUDA only).", ""]
     if args.note:
         lines += [args.note, ""]
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text)
-    return text
+    return write("\n".join(lines), args.out)
 
 
 if __name__ == "__main__":

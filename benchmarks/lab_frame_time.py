@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import time
 
-import torch
+from common import machine, table, write
 
-from gancourse.widgets.lab import GANLab, _threads
+from gancourse.contexts import torch_threads
+from gancourse.widgets.lab import GANLab
 
 
 def _ms(samples):
@@ -34,14 +34,14 @@ def measure(data: str, frames: int, method: str = "gan") -> dict:
     for _ in range(frames):
         full_before = lab.n_full_draws
         t0 = time.perf_counter()
-        with _threads(lab.threads):  # as step() and redraw() do
+        with torch_threads(lab.threads):  # as step() and redraw() do
             lab._train(lab.settings.steps_per_frame, "both")
             t1 = time.perf_counter()
             f = lab._compute("both")
         t2 = time.perf_counter()
-        lab._draw(f)
+        lab.view.draw(f, lab.history, lab.real_eval, lab._fake_eval)
         t3 = time.perf_counter()
-        lab._encode()
+        lab.view.png()
         t4 = time.perf_counter()
         parts["train"].append(t1 - t0)
         if lab.n_full_draws != full_before:  # a curve axis grew: this frame redrew the background too
@@ -53,7 +53,7 @@ def measure(data: str, frames: int, method: str = "gan") -> dict:
         parts["encode"].append(t4 - t3)
         parts["redraw"].append(t4 - t1)
     for _ in range(3):
-        lab._background = None
+        lab.view.invalidate()
         t0 = time.perf_counter()
         lab.redraw()
         parts["full"].append(time.perf_counter() - t0)
@@ -75,11 +75,10 @@ def main():
         rows.append((data, "gan", r))
     r = measure("ring", max(10, args.frames // 4), method="unrolled")
     rows.append(("ring", "unrolled (5)", r))
-    cpu = platform.processor() or platform.machine()
     lines = [
         "# GAN lab: time per frame (CPU)",
         "",
-        f"Machine: {os.cpu_count()} logical CPUs ({cpu}), torch {torch.__version__}, lab threads 1, "
+        f"Machine: {machine('cpu')}, lab threads 1, "
         f"default resolution (48 x 48 heatmap, 200 shown samples, 2000 evaluation samples, 864 x 288 px PNG); "
         f"{args.frames} frames per row (the unrolled row fewer), after 20 warm-up iterations. "
         f"1-minute load average at the start: {load:.1f} (on a shared machine, times inflate with it).",
@@ -87,19 +86,13 @@ def main():
         "`train` = 5 iterations (steps_per_frame); `full draw` = a redraw that also redraws the static background",
         "(after a rebuild, or when a curve axis grows: `full share` = the share of played frames that needed one).",
         "",
-        "| data | method | train (5 it.) | compute | draw (blit) | encode PNG | **redraw** | full draw | full share |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        *table(["data", "method", "train (5 it.)", "compute", "draw (blit)", "encode PNG", "**redraw**", "full draw",
+                "full share"],
+               [(data, method, *(f"{r[k][0]:.1f} / {r[k][1]:.1f}" for k in ("train", "compute", "draw", "encode")),
+                 f"**{r['redraw'][0]:.1f} / {r['redraw'][1]:.1f}**", f"{r['full'][0]:.0f} / {r['full'][1]:.0f}",
+                 f"{100 * r['share_full']:.0f}%") for data, method, r in rows]),
     ]
-    for data, method, r in rows:
-        cells = " | ".join(f"{r[k][0]:.1f} / {r[k][1]:.1f}" for k in ("train", "compute", "draw", "encode"))
-        lines.append(f"| {data} | {method} | {cells} | **{r['redraw'][0]:.1f} / {r['redraw'][1]:.1f}** | "
-                     f"{r['full'][0]:.0f} / {r['full'][1]:.0f} | {100 * r['share_full']:.0f}% |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w") as fh:
-            fh.write(text)
+    write("\n".join(lines) + "\n", args.out)
 
 
 if __name__ == "__main__":

@@ -22,11 +22,11 @@ import argparse
 import concurrent.futures
 import dataclasses
 import math
-import platform
 import statistics
 import time
 
 import torch
+from common import machine, write
 
 import gancourse as gc
 from gancourse.models import MLPDiscriminator, MLPGenerator
@@ -197,7 +197,7 @@ def main(argv=None):
     text = "\n".join([
         "# Mode coverage on the ring of 8 and the grid of 25 (PacGAN protocol)",
         "",
-        f"Device: {device} ({platform.processor() or platform.machine()}), torch {torch.__version__}, "
+        f"Device: {machine(device)}, "
         f"{args.threads} thread(s) per run, {args.jobs} run(s) at a time. Seeds: {args.seeds}. Steps scaled by {args.steps_scale:g}. "
         f"Total benchmark wall time: {total / 60:.1f} min.",
         "",
@@ -225,10 +225,7 @@ def main(argv=None):
         "",
     ])
     print()
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text)
+    write(text, args.out)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,9 @@
     gc.lesson_start("03", device="cpu")  # budget, device, measured time and memory; the models' device
     steps = gc.pick(smoke=200, default=3000, full=20000)   # set by GANCOURSE_BUDGET (or the device)
 """
-from . import checks, data, exercises, losses, models, plots, theory, trainers
-from . import saturation
-from . import classifiers, images
-from . import img2img
-from . import metrics
-from . import validation
+from . import validation, contexts
+from . import losses, theory, metrics, data, models, trainers
+from . import checks, plots, saturation, classifiers, images, img2img, exercises
 from .config import BUDGETS, budget, device, lesson_device, pick, progress, seed, seed_everything
 from . import course
 from .course import lesson_start
@@ -19,10 +16,8 @@ from .trainers import Callback, Checkpoint, GANTrainer, Trainer, TrainingDiverge
 __version__ = "0.1.0"
 
 __all__ = [
-    "checks", "data", "exercises", "losses", "models", "plots", "theory", "trainers", "saturation", "metrics",
-    "BUDGETS", "budget", "device", "lesson_device", "pick", "progress", "seed", "seed_everything", "validation",
-    "course", "lesson_start",
+    "validation", "contexts", "losses", "theory", "metrics", "data", "models", "trainers", "checks", "plots",
+    "saturation", "classifiers", "images", "img2img", "exercises", "course",
+    "BUDGETS", "budget", "device", "lesson_device", "pick", "progress", "seed", "seed_everything", "lesson_start",
     "Callback", "Checkpoint", "GANTrainer", "Trainer", "TrainingDiverged",
 ]
-__all__ += ["classifiers", "images"]
-__all__ += ["img2img"]

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from . import losses
+from . import losses, validation
 from .models.mlp import MLPDiscriminator
 from .trainers.base import adam
 
@@ -45,12 +45,8 @@ class ShiftGenerator(nn.Module):
 
     def __init__(self, shift, scale: float = 1.0):
         super().__init__()
-        shift = torch.as_tensor(shift, dtype=torch.float32).flatten()
-        if shift.numel() == 0 or not torch.isfinite(shift).all():
-            raise ValueError(f"shift must be a non-empty vector of finite numbers, got {shift.tolist()}")
-        scale = float(scale)
-        if not math.isfinite(scale) or scale <= 0:
-            raise ValueError(f"scale must be a positive finite number, got {scale!r}")
+        shift = validation.array("shift", shift, ndim=(0, 1), finite=True, dtype=torch.float32).flatten()
+        scale = validation.positive("scale", scale)
         self.z_dim = self.dim = shift.numel()
         self.shift = nn.Parameter(shift)
         self.log_scale = nn.Parameter(torch.tensor(math.log(scale)))
@@ -96,21 +92,22 @@ class SaturationResult:
         return [ns / mm if mm > 0 else math.inf for mm, ns in zip(self.grad_minimax, self.grad_nonsaturating)]
 
 
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 def g_grad_norms(G: nn.Module, D: nn.Module, z: torch.Tensor) -> tuple[float, float]:
     """Norms of G's gradient under the minimax and the non-saturating loss, on the same noise ``z``.
 
     Uses ``torch.autograd.grad``, so neither G's nor D's ``.grad`` fields are touched.
     """
+    G, D = validation.module("G", G), validation.module("D", D)
     params = [p for p in G.parameters() if p.requires_grad]
     if not params:
-        raise ValueError("G has no trainable parameters to take a gradient with respect to")
-    d_fake = D(G(z))  # logits, (B,)
+        raise validation.ArgumentError("G has no trainable parameters to take a gradient with respect to")
+    z = validation.tensor("z", z, ndim=2, finite=False)
+    if z.shape[1] != getattr(G, "z_dim", z.shape[1]):
+        raise validation.ArgumentError(f"z must be (B, {G.z_dim}) noise for G, got shape {tuple(z.shape)}")
+    try:
+        d_fake = D(G(z))  # logits, (B,)
+    except RuntimeError as e:
+        raise validation.ArgumentError(f"D cannot take G's samples (or G its noise z {tuple(z.shape)}): {e}") from e
     out = []
     for loss_fn in (losses.minimax_g_loss, losses.nonsaturating_g_loss):
         grads = torch.autograd.grad(loss_fn(d_fake), params, retain_graph=True, allow_unused=True)
@@ -121,7 +118,7 @@ def g_grad_norms(G: nn.Module, D: nn.Module, z: torch.Tensor) -> tuple[float, fl
 
 def default_measure_steps(steps: int) -> list[int]:
     """0, 1, 3, 10, 30, 100, ... up to ``steps``, always ending with ``steps``."""
-    steps = _check_int("steps", steps, 0)
+    steps = validation.nonneg_int("steps", steps)
     out, base = [0], 1
     while base <= steps:
         out += [s for s in (base, 3 * base) if s <= steps]
@@ -147,23 +144,26 @@ class DTraining:
     def __init__(self, data, G: nn.Module, *, width: int = 64, depth: int = 2, lr: float = 1e-3, steps: int = 300,
                  batch_size: int = 256, act: str = "relu", betas=(0.5, 0.999), measure_at=None, n_eval: int = 4096,
                  grid=None, seed: int = 0, device=None):
-        steps = _check_int("steps", steps, 0)
-        batch_size = _check_int("batch_size", batch_size, 1)
-        n_eval = _check_int("n_eval", n_eval, 1)
-        seed = _check_int("seed", seed, 0)
+        steps, seed = validation.nonneg_int("steps", steps), validation.seed("seed", seed)
+        batch_size, n_eval = validation.positive_int("batch_size", batch_size), validation.positive_int("n_eval", n_eval)
         if not hasattr(data, "sample"):
-            raise ValueError(f"data must have a sample(n, generator) method, got {type(data).__name__}")
+            raise validation.ArgumentError(f"data must have a sample(n, generator) method, got {type(data).__name__}")
+        G = validation.module("G", G)
         z_dim = getattr(G, "z_dim", None)
         if z_dim is None:
-            raise ValueError("G needs a z_dim attribute (the size of its noise)")
+            raise validation.ArgumentError("G needs a z_dim attribute (the size of its noise)")
+        if isinstance(measure_at, (str, bytes)) or (measure_at is not None and not hasattr(measure_at, "__iter__")):
+            raise validation.ArgumentError(f"measure_at must be a list of steps, got {measure_at!r}")
         if measure_at is None:
             measure_at = default_measure_steps(steps)
-        measure_at = sorted({_check_int("measure_at entries", s, 0) for s in measure_at})
+        measure_at = sorted({validation.nonneg_int("measure_at entries", s) for s in measure_at})
         if not measure_at:
             raise ValueError("measure_at must name at least one step")
         if measure_at[-1] > steps:
             raise ValueError(f"measure_at asks for step {measure_at[-1]} but D trains only {steps} steps")
-        dev = torch.device(device) if device is not None else torch.device("cpu")
+        dev = validation.device("device", device) if device is not None else torch.device("cpu")
+        betas = validation.betas("betas", betas)
+        grid = None if grid is None else validation.array("grid", grid, ndim=(1, 2))
 
         self.data, self.steps, self.batch_size, self.z_dim, self.device = data, steps, batch_size, z_dim, dev
         self.data_rng = torch.Generator().manual_seed(seed + 1)
@@ -172,20 +172,20 @@ class DTraining:
         with torch.random.fork_rng(devices=[]):  # D's initialisation is seeded without touching the global RNG
             torch.manual_seed(seed)
             self.D = MLPDiscriminator(dim, width=width, depth=depth, act=act).to(dev)
-        self.opt = adam(self.D.parameters(), lr, betas, dev)
+        self.opt = adam(self.D.parameters(), lr, betas, dev, name="lr (D's learning rate)")
         self.G = G = G.to(dev)
         self.z_eval = torch.randn(n_eval, z_dim, generator=eval_rng).to(dev)
         self.real_eval = data.sample(n_eval, generator=eval_rng).to(dev)
         with torch.no_grad():
             out_dim = G(self.z_eval[:1]).shape[-1]
         if out_dim != dim:
-            raise ValueError(f"G makes {out_dim}-D samples but the data are {dim}-D")
+            raise validation.ArgumentError(f"G makes {out_dim}-D samples but the data are {dim}-D")
         self.grid = None
         if grid is not None:
-            pts = torch.as_tensor(grid, dtype=torch.float64)
+            pts = grid
             flat = pts[:, None] if pts.ndim == 1 else pts
-            if flat.ndim != 2 or flat.shape[1] != dim:
-                raise ValueError(f"grid must be (N, {dim}) points (or (N,) in 1-D), got shape {tuple(pts.shape)}")
+            if flat.shape[1] != dim:
+                raise validation.ArgumentError(f"grid must be (N, {dim}) points (or (N,) in 1-D), got shape {tuple(pts.shape)}")
             self.grid, self._grid_flat = pts, flat.to(dev, torch.float32)
         self._res = SaturationResult([], [], [], [], [], settings=dict(
             width=width, depth=depth, lr=lr, steps=steps, batch_size=batch_size, act=act, seed=seed))
@@ -201,7 +201,7 @@ class DTraining:
 
     def advance(self, n: int = 1) -> bool:
         """Take up to ``n`` more D steps (never past ``steps``), measuring where asked; return :attr:`done`."""
-        n = _check_int("n", n, 0)
+        n = validation.nonneg_int("n", n)
         data, G, D, dev = self.data, self.G, self.D, self.device
         for step in range(self.step + 1, min(self.steps, self.step + n) + 1):
             real = data.sample(self.batch_size, generator=self.data_rng).to(dev)
@@ -274,10 +274,12 @@ def sweep(data, G: nn.Module, name: str, values, **kwargs) -> dict:
     """
     allowed = ("width", "depth", "lr", "steps")
     if name not in allowed:
-        raise ValueError(f"cannot sweep {name!r}; choose one of {', '.join(allowed)}")
+        raise validation.ArgumentError(f"cannot sweep {name!r}; choose one of {', '.join(allowed)}")
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise validation.ArgumentError(f"values must be a list of settings to sweep, got {values!r}")
     values = list(values)
     if not values:
-        raise ValueError("values must not be empty")
+        raise validation.ArgumentError("values must not be empty")
     if name in kwargs:
         raise ValueError(f"{name!r} is the swept setting; do not also pass it as a keyword")
     out = {"values": values, "minimax": [], "nonsaturating": [], "d_fake": [], "results": []}
@@ -285,7 +287,12 @@ def sweep(data, G: nn.Module, name: str, values, **kwargs) -> dict:
         kw = dict(kwargs, **{name: v})
         if name == "steps":
             kw.setdefault("measure_at", [v])
-        res = train_d_against(data, G, **kw)
+        try:
+            res = train_d_against(data, G, **kw)
+        except validation.ArgumentError as e:
+            if name not in str(e):
+                raise
+            raise validation.ArgumentError(f"values (the swept {name}): {e}") from e
         out["minimax"].append(res.grad_minimax[-1])
         out["nonsaturating"].append(res.grad_nonsaturating[-1])
         out["d_fake"].append(res.d_fake[-1])

@@ -10,6 +10,18 @@ import pytest  # noqa: E402
 matplotlib.use("Agg")
 
 
+@pytest.fixture
+def one_thread():
+    """Tiny models run fastest on one CPU thread, and a shared CPU makes several threads spin against each other.
+    Use it per module: ``pytestmark = pytest.mark.usefixtures("one_thread")``."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

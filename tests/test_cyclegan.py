@@ -143,7 +143,7 @@ def test_generator_step_leaves_discriminators_alone():
     t = make()
     X, Y = domains(2)
     before = [p.clone() for D in (t.D_A, t.D_B) for p in D.parameters()]
-    t.g_step(X, Y)
+    t.g_step(t.forward((X, Y)))
     after = [p for D in (t.D_A, t.D_B) for p in D.parameters()]
     assert all(torch.equal(a, b) for a, b in zip(before, after))
     assert all(p.grad is None and p.requires_grad for p in after)

@@ -152,3 +152,29 @@ def test_celeba_extracts_a_local_zip_and_says_what_to_do_without_it(tmp_path):
     faces = load_celeba(tmp_path / "c", size=16)
     assert faces.shape == (1, 3, 16, 16)
     assert abs(faces[0, 1].mean().item() - 1) < 0.05 and faces[0, 0].mean().item() < -0.9  # green
+
+
+def test_loader_arguments_are_checked_before_any_file_is_read(tmp_path):
+    from gancourse.validation import ArgumentError
+
+    make_folder(tmp_path / "f")
+    for kwargs, name in [(dict(limit=-1), "limit"), (dict(limit=0), "limit"), (dict(limit=1.5), "limit"),
+                         (dict(size=True), "size"), (dict(crop=0), "crop"), (dict(grey="yes"), "grey"),
+                         (dict(with_labels=1), "with_labels"), (dict(extensions="png"), "extensions"),
+                         (dict(extensions=None), "extensions"), (dict(extensions=()), "extensions")]:
+        with pytest.raises(ArgumentError, match=f"^{name} must"):
+            load_image_folder(tmp_path / "f", **kwargs)
+    with pytest.raises(ArgumentError, match="^root must"):
+        load_image_folder(None)
+    assert len(load_image_folder(tmp_path / "f", size=4, extensions=".BMP")) == 1
+    fake_mnist(tmp_path / "m")
+    for kwargs, name in [(dict(limit=-1), "limit"), (dict(train="yes"), "train"), (dict(timeout=-1), "timeout"),
+                         (dict(download=1), "download"), (dict(size=0), "size"), (dict(root=None), "root")]:
+        with pytest.raises(ArgumentError, match=f"^{name} must"):
+            mnist.load_mnist(**(dict(root=tmp_path / "m") | kwargs))
+    with pytest.raises(ArgumentError, match="url and sha256 go together"):
+        load_celeba(tmp_path / "c", url="https://example.org/celeba.zip")
+    with pytest.raises(ArgumentError, match="^url must"):
+        load_celeba(tmp_path / "c", url="celeba.zip", sha256="0" * 64)
+    with pytest.raises(ArgumentError, match="^crop must"):
+        load_celeba(tmp_path / "c", crop=-3)

@@ -82,3 +82,40 @@ def test_registries():
         losses.get_g_loss("non-saturating")
     with pytest.raises(ValueError, match="unknown discriminator loss"):
         losses.get_d_loss("hinge")
+    assert losses.get_recon_loss("l2") is losses.l2_loss
+    with pytest.raises(ValueError, match="unknown reconstruction loss 'l3'; choose from l1, l2"):
+        losses.get_recon_loss("l3")
+
+
+def test_cyclegan_reference_g_loss_is_twice_the_lsgan_one_exactly():
+    d_fake = torch.tensor([0.5, -1.0, 3.0])
+    assert losses.lsgan_g_loss_ref(d_fake).item() == pytest.approx((0.25 + 4 + 4) / 3)
+    torch.manual_seed(0)
+    d = torch.randn(1000) * 3
+    assert torch.equal(losses.lsgan_g_loss_ref(d), 2 * losses.lsgan_g_loss(d))  # bit for bit: scaling by 2 is exact
+    assert losses.get_g_loss("lsgan_ref") is losses.lsgan_g_loss_ref
+
+
+def test_reconstruction_losses_by_hand():
+    fake, target = torch.tensor([[0.0, 1.0], [2.0, -1.0]]), torch.zeros(2, 2)
+    assert losses.l1_loss(fake, target).item() == pytest.approx((0 + 1 + 2 + 1) / 4)
+    assert losses.l2_loss(fake, target).item() == pytest.approx((0 + 1 + 4 + 1) / 4)
+
+
+def test_info_loss_is_cross_entropy_plus_half_the_squared_error():
+    logits, target = torch.tensor([[2.0, 0.0, 0.0]]), torch.tensor([0])
+    ce = -torch.log_softmax(logits, 1)[0, 0].item()
+    pred, code = torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 2.0]])
+    assert losses.info_loss(logits, target, pred, code).item() == pytest.approx(ce + 0.5 * (1 + 4))
+    assert losses.info_loss(logits, target, pred, code, cont_weight=0.0).item() == pytest.approx(ce)
+
+
+def test_r1_penalty_of_a_linear_critic():
+    # D(x) = w.x + b: grad_x D = w everywhere, so the penalty is ||w||^2, and it trains w: d/dw ||w||^2 = 2 w
+    D = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        D.weight.copy_(torch.tensor([[3.0, 4.0]]))
+    r1 = losses.r1_penalty(D, torch.randn(8, 2))
+    assert r1.item() == pytest.approx(25.0)
+    r1.backward()
+    assert torch.allclose(D.weight.grad, torch.tensor([[6.0, 8.0]]))

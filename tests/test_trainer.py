@@ -36,7 +36,7 @@ def test_k_d_steps_per_g_step():
 def test_g_step_leaves_d_untouched_and_d_step_leaves_g_untouched():
     t = make_trainer()
     d_before = [p.clone() for p in t.D.parameters()]
-    t.g_step(16)
+    t.g_step(toy.ring().sample(16))  # the same argument as d_step: the batch (G makes as many fakes)
     assert all(torch.equal(a, b) for a, b in zip(d_before, t.D.parameters()))
     assert all(p.grad is None for p in t.D.parameters())
     assert all(p.requires_grad for p in t.D.parameters())  # switched back on
@@ -179,9 +179,14 @@ def test_divergence_names_the_step_when_syncing_in_chunks():
         return logs
 
     t.d_step = d_step
-    with pytest.raises(TrainingDiverged, match="at step 7: loss_D = inf"):
+    before = [p.clone() for p in t.D.parameters()]
+    with pytest.raises(TrainingDiverged, match="at step 7: loss_D = inf") as info:
         t.fit(toy.ring(), steps=20, batch_size=8, progress=False)
-    assert t.history["step"] == list(range(1, 7))
+    # steps 1-6 were never checked on the host (sync_every=10): the trainer is back at its last check, step 0,
+    # models, step and history alike, and the message says so
+    assert "back at step 0" in str(info.value) and info.value.restored_step == 0
+    assert t.global_step == 0 and t.history.get("step", []) == []
+    assert all(torch.equal(a, b) for a, b in zip(before, t.D.parameters()))
 
 
 def test_samplers():
@@ -227,3 +232,105 @@ def test_decay_learning_rates_holds_then_falls_to_zero():
         seen.append(t.optimizers["G"].param_groups[0]["lr"])
     assert seen == pytest.approx([1e-3, 1e-3, 8e-4, 6e-4, 4e-4, 2e-4])
     assert not make_trainer().decay_learning_rates(0).schedulers
+
+
+# ------------------------------------------------------------------ the contract: hooks, frozen, knobs
+class _Recorder(gc.Trainer):
+    """A trainer with no models that records which hook saw which batch."""
+
+    def __init__(self, k=1, g_first=False):
+        super().__init__(device="cpu")
+        self.k, self.g_first, self.calls = k, g_first, []
+
+    def forward(self, batch):
+        self.calls.append(("forward", float(batch[0])))
+        return {"batch": batch}
+
+    def d_step(self, batch):
+        self.calls.append(("D", float(batch["batch"][0])))
+        return {"loss_D": torch.tensor(1.0)}
+
+    def g_step(self, batch):
+        self.calls.append(("G", float(batch["batch"][0])))
+        return {"loss_G": torch.tensor(2.0)}
+
+
+def test_train_step_runs_k_d_steps_then_one_g_step_on_what_forward_made():
+    t = _Recorder(k=3)
+    assert t.step(torch.tensor([5.0])) == {"step": 1, "loss_D": 1.0, "loss_G": 2.0}
+    assert t.calls == [("forward", 5.0), ("D", 5.0), ("D", 5.0), ("D", 5.0), ("G", 5.0)]  # outside fit: same batch
+    t.calls = []
+    t.fit([torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0])], steps=1, progress=False)
+    assert t.calls == [("forward", 1.0), ("D", 1.0), ("forward", 2.0), ("D", 2.0), ("forward", 3.0), ("D", 3.0),
+                       ("G", 1.0)]  # while fitting, each later D step on a fresh batch; G on the step's first
+
+
+def test_g_first_runs_the_g_step_before_the_d_steps():
+    t = _Recorder(g_first=True)
+    t.step(torch.tensor([4.0]))
+    assert t.calls == [("forward", 4.0), ("G", 4.0), ("D", 4.0)]
+
+
+def test_frozen_switches_gradients_off_and_puts_each_flag_back_also_on_error():
+    net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))
+    net[0].bias.requires_grad_(False)  # already frozen before: stays frozen after
+    with pytest.raises(RuntimeError, match="boom"), gc.trainers.frozen(net, None):
+        assert not any(p.requires_grad for p in net.parameters())
+        raise RuntimeError("boom")
+    assert [p.requires_grad for p in net.parameters()] == [True, False, True, True]
+
+
+def test_knobs_are_validated_attributes():
+    t = make_trainer()
+    t.k = 4
+    assert t.k == 4
+    with pytest.raises(ValueError, match=r"k \(D steps per G step\) must be an integer >= 1, got 0"):
+        t.k = 0
+    t.g_loss = "minimax"
+    assert t.g_loss is gc.losses.minimax_g_loss
+    t.g_loss = gc.losses.nonsaturating_g_loss
+    assert t.g_loss is gc.losses.nonsaturating_g_loss
+    with pytest.raises(ValueError, match="unknown generator loss 'hinge'"):
+        t.g_loss = "hinge"
+
+
+def test_set_learning_rates_by_optimizer_name():
+    t = make_trainer()
+    assert t.set_learning_rates(D=1e-3, G=2e-3) is t
+    assert t.opt_D.param_groups[0]["lr"] == 1e-3 and t.opt_G.param_groups[0]["lr"] == 2e-3
+    with pytest.raises(ValueError, match="optimizer must be one of 'G', 'D', got 'Q'"):
+        t.set_learning_rates(Q=1e-3)
+    with pytest.raises(ValueError, match="lr of D must be a finite number > 0"):
+        t.set_learning_rates(D=0.0)
+    t.decay_learning_rates(2)  # under a schedule the new rate is the base the schedule decays from
+    t.set_learning_rates(G=1e-2)
+    t.step(toy.ring().sample(8))
+    assert t.opt_G.param_groups[0]["lr"] == pytest.approx(1e-2 * (1 - 1 / 3))
+
+
+def test_bad_batches_are_refused_by_name_before_any_update():
+    t = make_trainer()
+    before = [p.clone() for m in (t.G, t.D) for p in m.parameters()]
+    cases = {
+        "batch must hold samples of G's shape \\(2,\\)": (torch.zeros(4, 3), torch.zeros(2, 2, 2), torch.zeros(4)),
+        "batch must be a floating-point tensor": (torch.zeros(4, 2, dtype=torch.long), torch.zeros(4, 2).bool()),
+        "batch must be a torch.Tensor .*torch.as_tensor": (torch.zeros(4, 2).numpy(), [[0.0, 1.0], [1.0, 0.0]]),
+        "batch must hold at least one sample": (torch.zeros(0, 2), torch.tensor(1.0)),
+        "batch must be a tensor of real samples, got a tuple": ((torch.zeros(4, 2), torch.zeros(4)),),
+    }
+    for message, batches in cases.items():
+        for batch in batches:
+            with pytest.raises(gc.validation.ArgumentError, match=message):
+                t.step(batch)
+    assert all(torch.equal(a, b) for a, b in zip(before, (p for m in (t.G, t.D) for p in m.parameters())))
+    assert t.global_step == 0 and t.step(torch.zeros(4, 2, dtype=torch.float16))["step"] == 1  # half: converted
+
+
+def test_fit_refuses_data_it_cannot_draw_from():
+    t = make_trainer()
+    for data, message in (([], "data must hold at least one batch"), ("ring", r"gancourse.data.make\('ring'\)"),
+                          (iter([]), "data yielded no batch"), (None, "data must be a toy distribution"),
+                          ({"x": 1}, "data must be"), (torch.zeros(4, 2).numpy(), "torch.as_tensor")):
+        with pytest.raises(gc.validation.ArgumentError, match=message):
+            t.fit(data, steps=2, batch_size=4, progress=False)
+    assert t.global_step == 0

@@ -113,3 +113,41 @@ def test_bad_arguments(tmp_path):
     (tmp_path / "odd" / "a.png").write_bytes(_png((0, 0, 0), size=(5, 4)))
     with pytest.raises(ValueError, match="even width"):
         translation.load_side_by_side(tmp_path / "odd")
+
+
+def test_a_second_download_reuses_the_extracted_folder(tmp_path):
+    archive = tmp_path / "src" / "facades.tar.gz"
+    archive.parent.mkdir()
+    with tarfile.open(archive, "w:gz") as tf:
+        _add(tf, "facades/train/1.png", _side_by_side((0, 0, 0), (9, 9, 9)))
+    first = translation.download_facades(tmp_path / "data", sha256sum(archive), url=archive.as_uri())
+    again = translation.download_facades(tmp_path / "data", sha256sum(archive), url=archive.as_uri())
+    assert first == again and sorted(p.name for p in (tmp_path / "data").iterdir()) == ["facades", "facades.tar.gz"]
+
+
+def test_an_archive_without_the_expected_folder_is_reported(tmp_path):
+    from gancourse.data.download import CorruptArchiveError
+
+    archive = tmp_path / "src" / "horse2zebra.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("zebras/trainA/h.png", _png((0, 0, 0)))
+    with pytest.raises(CorruptArchiveError, match="no horse2zebra/ folder"):
+        translation.download_horse2zebra(tmp_path / "data", sha256sum(archive), url=archive.as_uri())
+
+
+def test_arguments_are_named(tmp_path):
+    from gancourse.validation import ArgumentError
+
+    (tmp_path / "pairs").mkdir()
+    (tmp_path / "pairs" / "a.png").write_bytes(_side_by_side((0, 0, 0), (9, 9, 9)))
+    for kwargs, name in [(dict(limit=-1), "limit"), (dict(size=2.5), "size"), (dict(swap="yes"), "swap"),
+                         (dict(folder=None), "folder")]:
+        with pytest.raises(ArgumentError, match=f"^{name} must"):
+            translation.load_side_by_side(**(dict(folder=tmp_path / "pairs") | kwargs))
+    with pytest.raises(ArgumentError, match="^split must"):
+        translation.load_facades(tmp_path, split=None)
+    with pytest.raises(ArgumentError, match="^root must"):
+        translation.download_facades(None, "0" * 64)
+    with pytest.raises(ArgumentError, match="^url must"):
+        translation.download_horse2zebra(tmp_path, "0" * 64, url="")

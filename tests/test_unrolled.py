@@ -11,13 +11,7 @@ from gancourse.trainers import GANTrainer
 from gancourse.trainers.unrolled import UnrolledGANTrainer, adam_state, adam_step, d_params, sgd_step
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread, and a shared CPU makes several threads spin against each other."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 @pytest.fixture
@@ -81,7 +75,7 @@ def test_unroll_zero_is_the_plain_gan_g_step():
     plain = GANTrainer(copy.deepcopy(G), copy.deepcopy(D), device="cpu", seed=5)
     unrolled = UnrolledGANTrainer(copy.deepcopy(G), copy.deepcopy(D), unroll=0, device="cpu", seed=5)
     real = toy.ring().sample(32, generator=torch.Generator().manual_seed(0))
-    a, b = plain.g_step(32), unrolled.g_step_unrolled(real)
+    a, b = plain.g_step(real), unrolled.g_step(real)
     assert torch.allclose(a["loss_G"], b["loss_G"])
     for p, q in zip(plain.G.parameters(), unrolled.G.parameters()):
         assert torch.allclose(p.grad, q.grad, atol=1e-7) and torch.allclose(p, q)
@@ -119,7 +113,7 @@ def test_training_leaves_d_to_its_own_optimizer():
     t = UnrolledGANTrainer(MLPGenerator(z_dim=2, width=16), MLPDiscriminator(width=16), unroll=2, k=2,
                            device="cpu", seed=0)
     d_before = [p.clone() for p in t.D.parameters()]
-    t.g_step_unrolled(toy.ring().sample(16))
+    t.g_step(toy.ring().sample(16))
     assert all(torch.equal(a, b) for a, b in zip(d_before, t.D.parameters()))
     t.fit(toy.ring(), steps=3, batch_size=16, progress=False)
     state = t.opt_D.state[next(iter(t.D.parameters()))]
@@ -129,10 +123,10 @@ def test_training_leaves_d_to_its_own_optimizer():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"unroll": -1}, "unroll must be a non-negative integer"),
-    ({"unroll": 1.5}, "unroll must be a non-negative integer"),
+    ({"unroll": -1}, "unroll must be an integer >= 0, got -1"),
+    ({"unroll": 1.5}, "unroll must be an integer >= 0, got 1.5"),
     ({"inner": "rmsprop"}, "unknown inner update 'rmsprop'; choose from adam, sgd"),
-    ({"unroll_lr": 0.0}, "unroll_lr must be positive"),
+    ({"unroll_lr": 0.0}, "unroll_lr must be a finite number > 0, got 0.0"),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):

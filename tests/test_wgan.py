@@ -7,13 +7,7 @@ from gancourse.models import MLPDiscriminator, MLPGenerator
 from gancourse.trainers.wgan import WGANGPTrainer, WGANTrainer
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread, and a shared CPU makes several threads spin against each other."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 class LinearCritic(torch.nn.Module):
@@ -34,14 +28,15 @@ def test_gp_critic_loss_by_hand():
     w = [3.0, 4.0]  # ||w|| = 5
     t = WGANGPTrainer(MLPGenerator(z_dim=2, width=8), LinearCritic(w), lam=2.0, device="cpu")
     real, fake = torch.randn(16, 2), torch.randn(16, 2)
-    terms = t.d_loss_terms(real, fake)
+    loss, terms = t.d_loss_terms(real, fake)
     wt = torch.tensor(w)
     expected_w = (real @ wt).mean() - (fake @ wt).mean()  # the bias cancels
     assert terms["W"].item() == pytest.approx(expected_w.item(), rel=1e-5)
     assert terms["GP"].item() == pytest.approx(16.0, rel=1e-5)  # (5 - 1)^2
     assert terms["loss_D"].item() == pytest.approx(-expected_w.item() + 2.0 * 16.0, rel=1e-5)
+    assert loss.item() == terms["loss_D"].item() and loss.requires_grad  # what the critic minimises, and logs
     t0 = WGANGPTrainer(MLPGenerator(z_dim=2, width=8), LinearCritic(w), lam=0.0, device="cpu")
-    assert t0.d_loss_terms(real, fake)["loss_D"].item() == pytest.approx(-expected_w.item(), rel=1e-5)
+    assert t0.d_loss_terms(real, fake)[0].item() == pytest.approx(-expected_w.item(), rel=1e-5)
 
 
 def test_clipping_keeps_every_critic_weight_in_the_box():
@@ -79,7 +74,7 @@ def test_wgan_gp_moves_g_onto_a_shifted_gaussian(seed):
 @pytest.mark.parametrize("cls, kwargs, match", [
     (WGANGPTrainer, {"n_critic": 0}, "n_critic"),
     (WGANTrainer, {"n_critic": 2.5}, "n_critic"),
-    (WGANTrainer, {"clip": -0.01}, "clip must be a positive number"),
+    (WGANTrainer, {"clip": -0.01}, "clip must be a finite number > 0, got -0.01"),
     (WGANGPTrainer, {"lam": -1.0}, "lam \\(the penalty weight\\)"),
     (WGANGPTrainer, {"g_loss": "nonsaturating"}, "fixed by the Wasserstein GAN"),
     (WGANTrainer, {"k": 3}, "use n_critic"),

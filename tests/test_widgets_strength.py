@@ -11,13 +11,7 @@ from gancourse import saturation as sat
 from gancourse.widgets.strength import DStrengthExplorer
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny nets: one CPU thread is faster than several and keeps the test quick on a busy machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 SMALL = dict(widths=(4, 8, 16), step_choices=(0, 10, 40), width=8, steps=40, lr=3e-3, batch_size=64, figsize=(5, 2))
@@ -72,7 +66,7 @@ def explorer():
     (dict(width=5), "width=5 is not one of"),
     (dict(lr=1.0), "lr=1.0 is not one of the menu's values .*'1e-3', '3e-3'"),
     (dict(lr=2e-3), "lr=0.002 is not one of"),
-    (dict(gap=-1.0), "outside the slider's range"),
+    (dict(gap=-1.0), r"gap \(the slider's range \[0, 8\]\) must be a finite number >= 0 and <= 8, got -1.0"),
 ])
 def test_set_rejects_bad_values(explorer, values, match):
     n, before = explorer.n_updates, explorer.values

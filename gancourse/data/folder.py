@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .. import validation
 from ..images import center_crop, resize, to_signed
-from .download import download, safe_extract
+from ..validation import ArgumentError
+from .download import check_sha256, check_url, download, safe_extract
 
 __all__ = ["load_image_folder", "load_celeba", "IMAGE_EXTENSIONS"]
 
@@ -32,9 +34,18 @@ def _read(path: Path, grey: bool, crop: int | None, size: int) -> torch.Tensor:
     h, w = x.shape[-2:]
     side = min(h, w) if crop is None else crop
     if side > min(h, w):
-        raise ValueError(f"crop {crop} is larger than image {os.fspath(path)!r} ({h}x{w})")
+        raise validation.ArgumentError(f"crop {crop} is larger than image {os.fspath(path)!r} ({h}x{w})")
     x = center_crop(x, side)  # square, from the centre
     return resize(x, size, mode="bilinear").clamp(0, 1)[0]
+
+
+def _suffixes(extensions) -> tuple[str, ...]:
+    what = "file suffixes such as ('.png', '.jpg')"
+    if isinstance(extensions, str):
+        extensions = (extensions,)
+    if not isinstance(extensions, (list, tuple, set, frozenset)) or not extensions:
+        raise ArgumentError(f"extensions must be {what}, got {extensions!r}")
+    return tuple(validation.string("extensions", e, pattern=r"\.[^./\\]+", what=what).lower() for e in extensions)
 
 
 def load_image_folder(root: str | os.PathLike, size: int = 64, *, crop: int | None = None, grey: bool = False,
@@ -46,24 +57,25 @@ def load_image_folder(root: str | os.PathLike, size: int = 64, *, crop: int | No
         size: output side in pixels.
         crop: side of the centre crop before resizing (default: the largest square that fits).
         grey: convert to one channel (else RGB, 3 channels).
-        limit: keep only the first ``limit`` files.
+        limit: keep only the first ``limit`` files (a positive integer), or None for all.
         with_labels: also return int64 labels from each file's first-level subfolder and the sorted class names.
 
     Returns:
         float32 (N, C, size, size) in [-1, 1], or ``(images, labels, classes)`` with ``with_labels``.
     """
-    root = Path(root)
+    root = validation.path("root", root)
+    size = validation.positive_int("size", size)
+    crop = None if crop is None else validation.positive_int("crop", crop)
+    grey = validation.boolean("grey", grey)
+    limit = None if limit is None else validation.positive_int("limit", limit)
+    with_labels = validation.boolean("with_labels", with_labels)
+    exts = _suffixes(extensions)
     if not root.is_dir():
         raise FileNotFoundError(f"no folder at {os.fspath(root)!r}")
-    if isinstance(size, bool) or int(size) != size or size < 1:
-        raise ValueError(f"size must be a positive integer, got {size!r}")
-    exts = tuple(e.lower() for e in extensions)
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in exts)
-    if limit is not None:
-        files = files[: int(limit)]
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in exts)[:limit]
     if not files:
         raise ValueError(f"no images ({', '.join(exts)}) under {os.fspath(root)!r}")
-    images = to_signed(torch.stack([_read(p, grey, crop, int(size)) for p in files]))
+    images = to_signed(torch.stack([_read(p, grey, crop, size) for p in files]))
     if not with_labels:
         return images
     parts = [p.relative_to(root).parts for p in files]
@@ -82,10 +94,17 @@ def load_celeba(root: str | os.PathLike = "data/celeba", size: int = 64, *, crop
     address or a checksum: download ``img_align_celeba.zip`` yourself into ``root`` (it is extracted safely here),
     or pass ``url`` *and* the archive's ``sha256`` that you trust to fetch and verify it.
     """
-    root = Path(root)
+    root = validation.path("root", root)
+    size, crop = validation.positive_int("size", size), validation.positive_int("crop", crop)
+    limit = None if limit is None else validation.positive_int("limit", limit)
+    if url is not None or sha256 is not None:  # checked now, not only once a download is needed
+        if url is None or sha256 is None:
+            raise ArgumentError("url and sha256 go together: pass both to download CelebA, or neither")
+        check_url(url)
+        check_sha256(sha256)
     folder = root / "img_align_celeba"
     archive = root / "img_align_celeba.zip"
-    if not folder.is_dir():
+    if not folder.is_dir():  # it appears only once extracted whole
         if not archive.exists():
             if url is None:
                 raise FileNotFoundError(

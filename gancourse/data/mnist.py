@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .. import validation
 from ..images import resize, to_signed
 from .download import DownloadError, download
 
@@ -52,7 +53,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     Format: two zero bytes, a type code (0x08 ubyte, 0x09 byte, 0x0B int16, 0x0C int32, 0x0D float32,
     0x0E float64), the number of dimensions, each dimension as a big-endian int32, then the data, big-endian.
     """
-    path = Path(path)
+    path = validation.path("path", path)
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rb") as f:
         raw = f.read()
@@ -107,9 +108,12 @@ def _fetch(spec, fname, path, timeout):
     raise DownloadError(" | ".join(errors))
 
 
-def _check_size(size):
-    if size is not None and (isinstance(size, bool) or int(size) != size or size < 1):
-        raise ValueError(f"size must be a positive integer or None (keep 28x28), got {size!r}")
+def _check(root, train, size, download_missing, limit, timeout):
+    """The loaders' arguments, checked before any file is touched."""
+    return (validation.path("root", root), validation.boolean("train", train),
+            None if size is None else validation.positive_int("size", size),
+            validation.boolean("download", download_missing),
+            None if limit is None else validation.positive_int("limit", limit), validation.positive("timeout", timeout))
 
 
 def load_mnist(root: str | os.PathLike = "data/mnist", train: bool = True, size: int | None = 32,
@@ -122,10 +126,10 @@ def load_mnist(root: str | os.PathLike = "data/mnist", train: bool = True, size:
         size: resize 28x28 to this side (bilinear); 32 suits a DCGAN; None keeps 28.
         download: fetch missing files from the mirrors (SHA-256 verified). Off by default: nothing touches the
             network unless asked.
-        limit: keep only the first ``limit`` images.
+        limit: keep only the first ``limit`` images (a positive integer), or None for all.
+        timeout: seconds to wait for a mirror.
     """
-    _check_size(size)
-    return _load(MNIST, "MNIST", root, train, size, download, limit, timeout)
+    return _load(MNIST, "MNIST", *_check(root, train, size, download, limit, timeout))
 
 
 def load_fashion_mnist(root: str | os.PathLike = "data/fashion-mnist", train: bool = True, size: int | None = 32,
@@ -134,5 +138,4 @@ def load_fashion_mnist(root: str | os.PathLike = "data/fashion-mnist", train: bo
 
     Arguments as :func:`load_mnist`.
     """
-    _check_size(size)
-    return _load(FASHION_MNIST, "Fashion-MNIST", root, train, size, download, limit, timeout)
+    return _load(FASHION_MNIST, "Fashion-MNIST", *_check(root, train, size, download, limit, timeout))

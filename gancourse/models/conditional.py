@@ -22,22 +22,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import validation
+
 from .dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_init
 
 __all__ = ["ConditionalGenerator", "ProjectionDiscriminator", "InfoGenerator", "InfoDiscriminator"]
 
 
-def _positive_int(name, value):
-    if isinstance(value, bool) or int(value) != value or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _check_labels(y: torch.Tensor, n: int, n_classes: int) -> torch.Tensor:
     if y.ndim != 1 or len(y) != n:
-        raise ValueError(f"labels must be (B,) = ({n},) class indices, got shape {tuple(y.shape)}")
+        raise validation.ArgumentError(f"labels must be (B,) = ({n},) class indices, got shape {tuple(y.shape)}")
     if y.dtype.is_floating_point:
-        raise ValueError(f"labels must be integer class indices in 0..{n_classes - 1}, got dtype {y.dtype}")
+        raise validation.ArgumentError(f"labels must be integer class indices in 0..{n_classes - 1}, got dtype {y.dtype}")
     return y
 
 
@@ -47,13 +43,13 @@ class ConditionalGenerator(nn.Module):
     def __init__(self, image_size: int = 16, nz: int = 32, n_classes: int = 10, ngf: int = 32, channels: int = 1,
                  batchnorm: bool = True):
         super().__init__()
-        self.z_dim, self.n_classes = _positive_int("nz", nz), _positive_int("n_classes", n_classes)
+        self.z_dim, self.n_classes = validation.positive_int("nz", nz), validation.positive_int("n_classes", n_classes)
         self.net = DCGANGenerator(image_size, self.z_dim + self.n_classes, ngf, channels, batchnorm)
         self.image_size = self.net.image_size
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if z.ndim != 2 or z.shape[1] != self.z_dim:
-            raise ValueError(f"z must be (B, {self.z_dim}), got shape {tuple(z.shape)}")
+            raise validation.ArgumentError(f"z must be (B, {self.z_dim}), got shape {tuple(z.shape)}")
         y = _check_labels(y, len(z), self.n_classes)
         return self.net(torch.cat([z, F.one_hot(y, self.n_classes).to(z.dtype)], dim=1))
 
@@ -70,7 +66,7 @@ class ProjectionDiscriminator(nn.Module):
     def __init__(self, image_size: int = 16, n_classes: int = 10, ndf: int = 32, channels: int = 1,
                  batchnorm: bool = True):
         super().__init__()
-        self.n_classes = _positive_int("n_classes", n_classes)
+        self.n_classes = validation.positive_int("n_classes", n_classes)
         base = DCGANDiscriminator(image_size, ndf, channels, batchnorm)
         self.image_size = base.image_size
         self.features, self.psi, width = _split(base)
@@ -79,7 +75,7 @@ class ProjectionDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if x.ndim != 4 or x.shape[-1] != self.image_size:
-            raise ValueError(f"D expects (B, C, {self.image_size}, {self.image_size}) images, got {tuple(x.shape)}")
+            raise validation.ArgumentError(f"D expects (B, C, {self.image_size}, {self.image_size}) images, got {tuple(x.shape)}")
         y = _check_labels(y, len(x), self.n_classes)
         h = self.features(x)  # (B, width, 4, 4)
         return self.psi(h).flatten() + (self.embed(y) * h.flatten(1)).sum(1)  # (B,)
@@ -95,10 +91,8 @@ class InfoGenerator(nn.Module):
     def __init__(self, image_size: int = 16, noise_dim: int = 32, n_cat: int = 10, n_cont: int = 2, ngf: int = 32,
                  channels: int = 1, batchnorm: bool = True):
         super().__init__()
-        self.noise_dim, self.n_cat = _positive_int("noise_dim", noise_dim), _positive_int("n_cat", n_cat)
-        if isinstance(n_cont, bool) or int(n_cont) != n_cont or n_cont < 0:
-            raise ValueError(f"n_cont must be a non-negative integer, got {n_cont!r}")
-        self.n_cont = int(n_cont)
+        self.noise_dim, self.n_cat = validation.positive_int("noise_dim", noise_dim), validation.positive_int("n_cat", n_cat)
+        self.n_cont = validation.nonneg_int("n_cont", n_cont)
         self.z_dim = self.noise_dim + self.n_cat + self.n_cont
         self.net = DCGANGenerator(image_size, self.z_dim, ngf, channels, batchnorm)
         self.image_size = self.net.image_size
@@ -106,12 +100,12 @@ class InfoGenerator(nn.Module):
     def assemble(self, z: torch.Tensor, c_cat: torch.Tensor, c_cont: torch.Tensor | None = None) -> torch.Tensor:
         """[z (B, noise_dim), one_hot(c_cat) (B, n_cat), c_cont (B, n_cont)] -> (B, z_dim)."""
         if z.ndim != 2 or z.shape[1] != self.noise_dim:
-            raise ValueError(f"z must be (B, {self.noise_dim}), got shape {tuple(z.shape)}")
+            raise validation.ArgumentError(f"z must be (B, {self.noise_dim}), got shape {tuple(z.shape)}")
         c_cat = _check_labels(c_cat, len(z), self.n_cat)
         if c_cont is None:
             c_cont = z.new_zeros(len(z), self.n_cont)
         if c_cont.shape != (len(z), self.n_cont):
-            raise ValueError(f"c_cont must be (B, {self.n_cont}), got shape {tuple(c_cont.shape)}")
+            raise validation.ArgumentError(f"c_cont must be (B, {self.n_cont}), got shape {tuple(c_cont.shape)}")
         return torch.cat([z, F.one_hot(c_cat, self.n_cat).to(z.dtype), c_cont.to(z.dtype)], dim=1)
 
     def forward(self, z: torch.Tensor, c_cat: torch.Tensor | None = None,
@@ -131,20 +125,18 @@ class InfoDiscriminator(nn.Module):
     def __init__(self, image_size: int = 16, n_cat: int = 10, n_cont: int = 2, ndf: int = 32, channels: int = 1,
                  batchnorm: bool = True, q_hidden: int = 128):
         super().__init__()
-        self.n_cat = _positive_int("n_cat", n_cat)
-        if isinstance(n_cont, bool) or int(n_cont) != n_cont or n_cont < 0:
-            raise ValueError(f"n_cont must be a non-negative integer, got {n_cont!r}")
-        self.n_cont = int(n_cont)
+        self.n_cat = validation.positive_int("n_cat", n_cat)
+        self.n_cont = validation.nonneg_int("n_cont", n_cont)
         base = DCGANDiscriminator(image_size, ndf, channels, batchnorm)
         self.image_size = base.image_size
         self.features, self.psi, width = _split(base)
-        self.q = nn.Sequential(nn.Flatten(), nn.Linear(width * 16, _positive_int("q_hidden", q_hidden)),
+        self.q = nn.Sequential(nn.Flatten(), nn.Linear(width * 16, validation.positive_int("q_hidden", q_hidden)),
                                nn.LeakyReLU(0.2), nn.Linear(q_hidden, self.n_cat + self.n_cont))
         self.q.apply(dcgan_init)
 
     def heads(self, x: torch.Tensor):
         if x.ndim != 4 or x.shape[-1] != self.image_size:
-            raise ValueError(f"D expects (B, C, {self.image_size}, {self.image_size}) images, got {tuple(x.shape)}")
+            raise validation.ArgumentError(f"D expects (B, C, {self.image_size}, {self.image_size}) images, got {tuple(x.shape)}")
         h = self.features(x)  # (B, width, 4, 4)
         q = self.q(h)
         return self.psi(h).flatten(), q[:, : self.n_cat], q[:, self.n_cat:]

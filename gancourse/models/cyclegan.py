@@ -12,6 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .. import validation
+
 from .pix2pix import PatchGAN, init_weights, make_norm
 
 __all__ = ["ResNetGenerator", "ResidualBlock", "PatchGAN"]
@@ -22,6 +24,7 @@ class ResidualBlock(nn.Module):
 
     def __init__(self, channels: int, norm: str = "instance"):
         super().__init__()
+        channels = validation.positive_int("channels", channels)
         bias = norm != "batch"
         self.body = nn.Sequential(
             nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=bias), make_norm(norm, channels), nn.ReLU(),
@@ -43,9 +46,8 @@ class ResNetGenerator(nn.Module):
 
     def __init__(self, in_ch: int = 3, out_ch: int = 3, ngf: int = 64, n_blocks: int = 6, norm: str = "instance"):
         super().__init__()
-        for name, v, low in (("in_ch", in_ch, 1), ("out_ch", out_ch, 1), ("ngf", ngf, 1), ("n_blocks", n_blocks, 0)):
-            if isinstance(v, bool) or int(v) != v or v < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
+        in_ch, out_ch = validation.positive_int("in_ch", in_ch), validation.positive_int("out_ch", out_ch)
+        ngf, n_blocks = validation.positive_int("ngf", ngf), validation.nonneg_int("n_blocks", n_blocks)
         make_norm(norm, 1)
         bias = norm != "batch"
         layers = [nn.ReflectionPad2d(3), nn.Conv2d(in_ch, ngf, 7, bias=bias), make_norm(norm, ngf), nn.ReLU()]
@@ -65,5 +67,5 @@ class ResNetGenerator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-1] % 4 or x.shape[-2] % 4 or min(x.shape[-2:]) < 8:
-            raise ValueError(f"image size {tuple(x.shape[-2:])} must be divisible by 4 and at least 8")
+            raise validation.ArgumentError(f"image size {tuple(x.shape[-2:])} must be divisible by 4 and at least 8")
         return self.net(x)

@@ -18,23 +18,16 @@ import math
 import torch
 from torch import nn
 
-from .._util import eval_mode
+from .. import validation
+from ..contexts import eval_mode
 
 __all__ = ["DCGANGenerator", "DCGANDiscriminator", "dcgan_init", "conv_layers"]
 
 
-def _positive_int(name, value):
-    if isinstance(value, bool) or int(value) != value or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _doublings(image_size) -> int:
     """log2(image_size) - 2: the number of stride-2 layers between 4x4 and the image."""
-    if isinstance(image_size, bool) or int(image_size) != image_size or image_size < 8 or (
-            int(image_size) & (int(image_size) - 1)):
-        raise ValueError(f"image_size must be a power of two >= 8 (8, 16, 32, 64, 128, ...), got {image_size!r}")
-    return int(math.log2(int(image_size))) - 2
+    size = validation.power_of_two("image_size", image_size, low=8)
+    return int(math.log2(size)) - 2
 
 
 def dcgan_init(module: nn.Module) -> None:
@@ -42,6 +35,7 @@ def dcgan_init(module: nn.Module) -> None:
 
     Use with ``model.apply(dcgan_init)``; draws from the global torch RNG (seed it first).
     """
+    validation.module("module", module)
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
         nn.init.normal_(module.weight, 0.0, 0.02)
         if module.bias is not None:
@@ -66,8 +60,9 @@ class DCGANGenerator(nn.Module):
                  batchnorm: bool = True):
         super().__init__()
         n = _doublings(image_size)
-        self.image_size, self.z_dim = int(image_size), _positive_int("nz", nz)
-        ngf, channels = _positive_int("ngf", ngf), _positive_int("channels", channels)
+        self.image_size, self.z_dim = int(image_size), validation.positive_int("nz", nz)
+        ngf, channels = validation.positive_int("ngf", ngf), validation.positive_int("channels", channels)
+        batchnorm = validation.boolean("batchnorm", batchnorm)
         width = ngf * 2 ** (n - 1)  # channels at 4x4
 
         def block(cin, cout, stride, padding):
@@ -83,10 +78,12 @@ class DCGANGenerator(nn.Module):
         self.apply(dcgan_init)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        z = validation.tensor("z", z, finite=False)
         if z.ndim == 2:
             z = z[:, :, None, None]  # (B, nz) -> (B, nz, 1, 1)
-        if z.ndim != 4 or z.shape[1] != self.z_dim:
-            raise ValueError(f"z must be (B, {self.z_dim}) or (B, {self.z_dim}, 1, 1), got {tuple(z.shape)}")
+        if z.ndim != 4 or z.shape[1] != self.z_dim or z.shape[2:] != (1, 1):
+            raise validation.ArgumentError(f"z must be (B, {self.z_dim}) or (B, {self.z_dim}, 1, 1), got "
+                                           f"{tuple(z.shape)}")
         return self.net(z)
 
 
@@ -106,9 +103,9 @@ class DCGANDiscriminator(nn.Module):
         super().__init__()
         n = _doublings(image_size)
         self.image_size = int(image_size)
-        ndf, channels = _positive_int("ndf", ndf), _positive_int("channels", channels)
-        if not 0 <= leak < 1:
-            raise ValueError(f"leak must be in [0, 1), got {leak!r}")
+        ndf, channels = validation.positive_int("ndf", ndf), validation.positive_int("channels", channels)
+        self.channels, batchnorm = channels, validation.boolean("batchnorm", batchnorm)
+        leak = validation.number("leak", leak, low=0, high=1, high_open=True)
         act = (lambda: nn.LeakyReLU(leak, inplace=True)) if leak > 0 else (lambda: nn.ReLU(inplace=True))
         layers = [nn.Conv2d(channels, ndf, 4, 2, 1), act()]  # no BatchNorm on the input layer
         width = ndf
@@ -121,8 +118,10 @@ class DCGANDiscriminator(nn.Module):
         self.apply(dcgan_init)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim != 4 or x.shape[-1] != self.image_size or x.shape[-2] != self.image_size:
-            raise ValueError(f"D expects (B, C, {self.image_size}, {self.image_size}) images, got {tuple(x.shape)}")
+        x = validation.tensor("x", x, finite=False)
+        if x.ndim != 4 or x.shape[1:] != (self.channels, self.image_size, self.image_size):
+            raise validation.ArgumentError(f"D expects (B, {self.channels}, {self.image_size}, {self.image_size}) "
+                                           f"images, got {tuple(x.shape)}")
         return self.net(x).flatten()  # (B,)
 
 
@@ -133,6 +132,12 @@ def conv_layers(model: nn.Module, input_shape) -> list[dict]:
     Multiply-adds: Conv2d = C_in * C_out * k^2 * H_out * W_out; ConvTranspose2d = C_in * C_out * k^2 * H_in * W_in
     (each input pixel is scattered through the whole kernel), per image, times the batch. FLOPs = 2 x MACs.
     """
+    model = validation.module("model", model)
+    shape = input_shape
+    if not isinstance(shape, (tuple, list, torch.Size)) or not shape:
+        raise validation.ArgumentError(f"input_shape must be a shape such as (B, C, H, W), got "
+                                       f"{validation.shown(shape)}")
+    input_shape = tuple(validation.positive_int("input_shape", v) for v in shape)
     records, hooks = [], []
 
     def hook(mod, inp, out):
@@ -151,6 +156,8 @@ def conv_layers(model: nn.Module, input_shape) -> list[dict]:
     try:
         with eval_mode(model), torch.no_grad():
             model(torch.zeros(input_shape, device=next(model.parameters()).device))
+    except (RuntimeError, validation.ArgumentError) as e:
+        raise validation.ArgumentError(f"input_shape {input_shape} does not fit the model: {e}") from e
     finally:
         for h in hooks:
             h.remove()

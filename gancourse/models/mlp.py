@@ -7,6 +7,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .. import validation
+
 __all__ = ["MLP", "MLPGenerator", "MLPDiscriminator", "ACTIVATIONS"]
 
 ACTIVATIONS = {
@@ -18,23 +20,16 @@ ACTIVATIONS = {
 }
 
 
-def _check(name, value, low):
-    if isinstance(value, bool) or int(value) != value or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 class MLP(nn.Sequential):
     """in_dim -> [Linear(width) -> act] x depth -> Linear(out_dim)."""
 
     def __init__(self, in_dim: int, out_dim: int, width: int = 128, depth: int = 2, act: str = "relu"):
-        in_dim, out_dim = _check("in_dim", in_dim, 1), _check("out_dim", out_dim, 1)
-        width, depth = _check("width", width, 1), _check("depth", depth, 0)
-        if act not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {act!r}; choose from {', '.join(ACTIVATIONS)}")
+        in_dim, out_dim = validation.positive_int("in_dim", in_dim), validation.positive_int("out_dim", out_dim)
+        width, depth = validation.positive_int("width", width), validation.nonneg_int("depth", depth)
+        activation = validation.lookup("activation", act, ACTIVATIONS)
         layers, d = [], in_dim
         for _ in range(depth):
-            layers += [nn.Linear(d, width), ACTIVATIONS[act]()]
+            layers += [nn.Linear(d, width), activation()]
             d = width
         layers.append(nn.Linear(d, out_dim))
         super().__init__(*layers)
@@ -45,11 +40,11 @@ class MLPGenerator(nn.Module):
 
     def __init__(self, z_dim: int = 2, out_dim: int = 2, width: int = 128, depth: int = 2, act: str = "relu"):
         super().__init__()
-        self.z_dim = _check("z_dim", z_dim, 1)
+        self.z_dim = validation.positive_int("z_dim", z_dim)
         self.net = MLP(z_dim, out_dim, width, depth, act)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z)
+        return self.net(validation.tensor("z", z, ndim=2, size={1: self.z_dim}, finite=False))
 
 
 class MLPDiscriminator(nn.Module):
@@ -58,6 +53,7 @@ class MLPDiscriminator(nn.Module):
     def __init__(self, in_dim: int = 2, width: int = 128, depth: int = 2, act: str = "relu"):
         super().__init__()
         self.net = MLP(in_dim, 1, width, depth, act)
+        self.in_dim = self.net[0].in_features
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).squeeze(-1)
+        return self.net(validation.tensor("x", x, ndim=2, size={1: self.in_dim}, finite=False)).squeeze(-1)

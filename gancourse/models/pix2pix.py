@@ -17,6 +17,8 @@ import math
 import torch
 from torch import nn
 
+from .. import validation
+
 __all__ = ["UNetGenerator", "PatchGAN", "receptive_field", "patchgan_receptive_field", "make_norm", "init_weights"]
 
 NORMS = ("batch", "instance", "none")
@@ -24,17 +26,19 @@ NORMS = ("batch", "instance", "none")
 
 def make_norm(kind: str, channels: int) -> nn.Module:
     """A normalisation layer by name: ``batch`` (Pix2Pix), ``instance`` (CycleGAN) or ``none``."""
+    channels = validation.positive_int("channels", channels)
     if kind == "batch":
         return nn.BatchNorm2d(channels)
     if kind == "instance":
         return nn.InstanceNorm2d(channels, affine=False, track_running_stats=False)
     if kind == "none":
         return nn.Identity()
-    raise ValueError(f"unknown norm {kind!r}; choose from {', '.join(NORMS)}")
+    raise validation.ArgumentError(f"unknown norm {kind!r}; choose from {', '.join(NORMS)}")
 
 
 def init_weights(module: nn.Module, std: float = 0.02) -> nn.Module:
     """The reference initialisation: conv weights ~ N(0, std), norm scales ~ N(1, std), biases 0."""
+    module, std = validation.module("module", module), validation.positive("std", std)
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
             nn.init.normal_(m.weight, 0.0, std)
@@ -44,12 +48,6 @@ def init_weights(module: nn.Module, std: float = 0.02) -> nn.Module:
             nn.init.normal_(m.weight, 1.0, std)
             nn.init.zeros_(m.bias)
     return module
-
-
-def _positive_int(name, value, minimum=1):
-    if isinstance(value, bool) or int(value) != value or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 class UNetGenerator(nn.Module):
@@ -68,16 +66,16 @@ class UNetGenerator(nn.Module):
     def __init__(self, in_ch: int = 3, out_ch: int = 3, size: int = 32, ngf: int = 64, depth: int | None = None,
                  norm: str = "batch", dropout: float = 0.5, n_dropout: int = 3):
         super().__init__()
-        in_ch, out_ch, ngf = (_positive_int(k, v) for k, v in (("in_ch", in_ch), ("out_ch", out_ch), ("ngf", ngf)))
-        size = _positive_int("size", size, minimum=4)
-        if size & (size - 1):
-            raise ValueError(f"size must be a power of 2 (the U-Net halves it at each level), got {size}")
+        in_ch, out_ch = validation.positive_int("in_ch", in_ch), validation.positive_int("out_ch", out_ch)
+        ngf = validation.positive_int("ngf", ngf)
+        size = validation.power_of_two("size (the U-Net halves it at each level)", size, low=4)
         max_depth = int(math.log2(size))
-        depth = max_depth if depth is None else _positive_int("depth", depth, minimum=2)
+        depth = max_depth if depth is None else validation.integer("depth", depth, low=2)
         if depth > max_depth:
-            raise ValueError(f"depth {depth} would shrink a {size}x{size} image below 1x1; at most {max_depth}")
-        if not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+            raise validation.ArgumentError(
+                f"depth {depth} would shrink a {size}x{size} image below 1x1; at most {max_depth}")
+        n_dropout = validation.nonneg_int("n_dropout", n_dropout)
+        dropout = validation.number("dropout", dropout, low=0, high=1, high_open=True)
         make_norm(norm, 1)  # validate the name
         self.size, self.depth = size, depth
         chans = [min(ngf * 2**i, ngf * 8) for i in range(depth)]  # encoder level i outputs chans[i]
@@ -104,7 +102,7 @@ class UNetGenerator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-1] % 2**self.depth or x.shape[-2] % 2**self.depth:
-            raise ValueError(f"input size {tuple(x.shape[-2:])} must be divisible by 2^depth = {2**self.depth}")
+            raise validation.ArgumentError(f"input size {tuple(x.shape[-2:])} must be divisible by 2^depth = {2**self.depth}")
         skips = []
         for down in self.down:  # (B, C_i, H / 2^(i+1), W / 2^(i+1))
             x = down(x)
@@ -128,8 +126,8 @@ class PatchGAN(nn.Module):
 
     def __init__(self, in_ch: int = 6, ndf: int = 64, n_layers: int = 3, norm: str = "batch"):
         super().__init__()
-        in_ch, ndf = _positive_int("in_ch", in_ch), _positive_int("ndf", ndf)
-        self.n_layers = _positive_int("n_layers", n_layers)
+        in_ch, ndf = validation.positive_int("in_ch", in_ch), validation.positive_int("ndf", ndf)
+        self.n_layers = validation.positive_int("n_layers", n_layers)
         make_norm(norm, 1)
         bias = norm != "batch"
         layers = [nn.Conv2d(in_ch, ndf, 4, 2, 1), nn.LeakyReLU(0.2)]
@@ -151,13 +149,14 @@ class PatchGAN(nn.Module):
 def receptive_field(model: nn.Module) -> int:
     """The receptive field (pixels, one side) of a chain of convolutions, read off ``model``'s Conv2d layers in
     order: going from the output back to the input, r <- (r - 1) * stride + kernel, starting at r = 1."""
-    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    convs = [m for m in validation.module("model", model).modules() if isinstance(m, nn.Conv2d)]
     if not convs:
-        raise ValueError(f"{type(model).__name__} has no Conv2d layers")
+        raise validation.ArgumentError(f"model must hold Conv2d layers; {type(model).__name__} has none")
     r = 1
     for conv in reversed(convs):
         if conv.dilation[0] != 1:
-            raise ValueError("receptive_field handles undilated convolutions only")
+            raise validation.ArgumentError("model must have undilated convolutions (receptive_field handles no "
+                                           "others)")
         r = (r - 1) * conv.stride[0] + conv.kernel_size[0]
     return r
 
@@ -166,5 +165,5 @@ def patchgan_receptive_field(n_layers: int = 3) -> int:
     """The receptive field of :class:`PatchGAN` with ``n_layers`` strided layers, in closed form: the two
     stride-1 4x4 convs give 7, and each stride-2 4x4 conv maps r to 2r + 2, so r = 9 * 2^n_layers - 2
     (n_layers=1: 16, 2: 34, 3: 70, 4: 142)."""
-    n_layers = _positive_int("n_layers", n_layers)
+    n_layers = validation.positive_int("n_layers", n_layers)
     return 9 * 2**n_layers - 2

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import torch
 
-from .gan import GANTrainer, grad_norm
+from .. import validation
+from .gan import GANTrainer
 
 __all__ = ["ConditionalGANTrainer"]
 
@@ -17,6 +18,9 @@ __all__ = ["ConditionalGANTrainer"]
 class ConditionalGANTrainer(GANTrainer):
     """Train ``G(z, y)`` and ``D(x, y)`` (e.g. :class:`gancourse.models.conditional.ConditionalGenerator` and
     :class:`~gancourse.models.conditional.ProjectionDiscriminator`) on ``(images, labels)`` batches.
+
+    The hooks it changes: :meth:`forward` (batches are pairs), :meth:`sample_inputs` (G reads a label too) and
+    the two loss terms (D reads the label beside the image).
 
     Args:
         n_classes: number of classes; defaults to ``G.n_classes``.
@@ -26,71 +30,60 @@ class ConditionalGANTrainer(GANTrainer):
     def __init__(self, G, D, *, n_classes: int | None = None, **kwargs):
         super().__init__(G, D, **kwargs)
         n_classes = n_classes if n_classes is not None else getattr(G, "n_classes", None)
-        if isinstance(n_classes, bool) or n_classes is None or int(n_classes) != n_classes or n_classes < 2:
-            raise ValueError(f"n_classes must be an integer >= 2 (pass n_classes=... or give G one), got {n_classes!r}")
-        self.n_classes = int(n_classes)
+        self.n_classes = validation.integer("n_classes (pass n_classes=... or give G one)", n_classes, low=2)
+
+    labelled = True
+
+    def forward(self, batch):
+        """``(images, labels)``: floating images and integer labels 0..n_classes-1, one per image."""
+        if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
+            raise validation.ArgumentError(
+                "batch must be a pair (images, labels): a conditional GAN trains on fit((images, labels), ...)")
+        labels = batch[1]
+        if isinstance(labels, torch.Tensor) and (labels.is_floating_point() or labels.is_complex()
+                                                 or labels.dtype == torch.bool or labels.ndim != 1):
+            raise validation.ArgumentError(f"batch labels must be a 1-D integer tensor (B,), got shape "
+                                           f"{tuple(labels.shape)} and dtype {labels.dtype}")
+        x, y = super().forward(batch)
+        if y.device.type == "cpu" and len(y) and not 0 <= int(y.min()) <= int(y.max()) < self.n_classes:
+            raise validation.ArgumentError(f"batch labels must lie in 0..{self.n_classes - 1}, got "
+                                           f"{int(y.min())}..{int(y.max())}")
+        return x, y
 
     def sample_labels(self, n: int) -> torch.Tensor:
         """n labels drawn uniformly from 0..n_classes-1 with the trainer's generator."""
         return torch.randint(self.n_classes, (n,), generator=self.rng, device=self.device)
 
-    def d_step(self, real: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
-        """One update of D on real pairs (x, y) and detached fake pairs (G(z, y'), y')."""
-        real = self._prepare(real)
-        y_fake = self.sample_labels(real.shape[0])
-        with torch.no_grad(), self.autocast():
-            fake = self.G(self.sample_z(real.shape[0]), y_fake)
+    def sample_inputs(self, n: int) -> tuple:
+        """``(z, y)``: noise and uniform labels (the labels drawn first)."""
+        y = self.sample_labels(n)
+        return self.sample_z(n), y
+
+    def d_loss_terms(self, real, fake, inputs):
+        """D on real pairs (x, y) and detached fake pairs (G(z, y'), y')."""
+        (x, labels), (_, y_fake) = real, inputs
         with self.autocast():
-            d_real, d_fake = self.D(real, labels), self.D(fake.float(), y_fake)
-            loss = self.d_loss(d_real.float(), d_fake.float())
-        self.opt_D.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt_D.step()
-        return {"loss_D": loss.detach(), "D_real": torch.sigmoid(d_real.detach().float()).mean(),
-                "D_fake": torch.sigmoid(d_fake.detach().float()).mean()}
+            return self.d_terms(self.D(x, labels), self.D(fake, y_fake))
 
-    def g_step(self, batch_size: int) -> dict[str, torch.Tensor]:
-        """One update of G: make D accept G(z, y) as a real sample of class y (D frozen)."""
-        self.D.requires_grad_(False)
-        try:
-            y = self.sample_labels(batch_size)
-            with self.autocast():
-                loss = self.g_loss(self.D(self.G(self.sample_z(batch_size), y), y).float())
-            self.opt_G.zero_grad(set_to_none=True)
-            loss.backward()
-            norm = grad_norm(self.G.parameters())
-            self.opt_G.step()
-        finally:
-            self.D.requires_grad_(True)
-        return {"loss_G": loss.detach(), "grad_G": norm}
+    def g_loss_terms(self, fake, inputs):
+        """Make D accept G(z, y) as a real sample of class y."""
+        with self.autocast():
+            loss = self.g_loss(self.D(fake, inputs[1]).float())
+        return loss, {"loss_G": loss.detach()}
 
-    def train_step(self, batch):
-        if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
-            raise ValueError("a conditional GAN trains on (images, labels) batches: fit((images, labels), ...)")
-        real, labels = batch
-        logs = {}
-        for i in range(self.k):
-            if i > 0 and self._draw is not None:
-                real, labels = self.next_batch()
-            logs = self.d_step(real, labels)
-        return {**logs, **self.g_step(real.shape[0])}
-
-    @torch.no_grad()
     def sample(self, n: int, labels=None, z: torch.Tensor | None = None) -> torch.Tensor:
         """n samples of the given class(es) (an int, or a (n,) tensor; default: uniform) as float32 on the CPU."""
+        n = validation.positive_int("n", n)
         if labels is None:
             y = self.sample_labels(n)
-        elif isinstance(labels, int):
-            if not 0 <= labels < self.n_classes:
-                raise ValueError(f"label must be in 0..{self.n_classes - 1}, got {labels}")
-            y = torch.full((n,), labels, dtype=torch.long, device=self.device)
+        elif not isinstance(labels, torch.Tensor):
+            label = validation.integer("label", labels, low=0,
+                                       high=self.n_classes - 1)
+            y = torch.full((n,), label, dtype=torch.long, device=self.device)
         else:
-            y = torch.as_tensor(labels, device=self.device).long()
-            if y.shape != (n,) or y.min() < 0 or y.max() >= self.n_classes:
-                raise ValueError(f"labels must be ({n},) integers in 0..{self.n_classes - 1}")
-        self.G.eval()
-        z = self.sample_z(n) if z is None else z.to(self.device)
-        with self.autocast():
-            out = self.G(z, y)
-        self.G.train()
-        return out.float().cpu()
+            y = validation.tensor("labels", labels, floating=False, finite=False)
+            if y.is_floating_point() or y.dtype == torch.bool or y.shape != (n,) or not (
+                    0 <= int(y.min()) <= int(y.max()) < self.n_classes):
+                raise validation.ArgumentError(f"labels must be ({n},) integers in 0..{self.n_classes - 1}, got "
+                                               f"{validation.shown(labels)}")
+        return self.infer(self.G, self.sample_z(n) if z is None else self.check_noise(z, n), y, what="z and labels")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from ..config import device as best_device
+from .. import validation
 from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
 from .gan import GANTrainer
 
@@ -24,14 +24,11 @@ def dcgan_trainer(image_size: int = 64, *, nz: int = 100, ngf: int = 64, ndf: in
     """Build a DCGAN G and D (weights drawn from a generator seeded with ``seed``, so the global RNG is left
     alone) and wrap them in a :class:`GANTrainer` with the paper's Adam settings.
 
-    ``channels_last`` defaults to True on CUDA and False elsewhere; ``kwargs`` go to :class:`GANTrainer`
-    (``g_loss``, ``d_loss``, ``k``, ``amp``, ``sync_every``, ...).
+    ``channels_last=None`` (the default) leaves the choice to :class:`~gancourse.trainers.Trainer`: on for CUDA,
+    off elsewhere; ``kwargs`` go to :class:`GANTrainer` (``g_loss``, ``d_loss``, ``k``, ``amp``, ``sync_every``, ...).
     """
-    device = torch.device(device) if device is not None else best_device()
-    if channels_last is None:
-        channels_last = device.type == "cuda"
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        torch.manual_seed(validation.seed("seed", seed))
         G = DCGANGenerator(image_size, nz=nz, ngf=ngf, channels=channels, batchnorm=batchnorm)
         D = DCGANDiscriminator(image_size, ndf=ndf, channels=channels, batchnorm=batchnorm, leak=leak)
     return GANTrainer(G, D, device=device, seed=seed, channels_last=channels_last, lr_d=lr_d, lr_g=lr_g,

@@ -17,22 +17,33 @@ from __future__ import annotations
 
 import torch
 
-from .. import losses
+from .. import losses, validation
 from .gan import GANTrainer
 
 __all__ = ["WGANTrainer", "WGANGPTrainer"]
 
 
-class _CriticMixin:
-    def critic_terms(self, real: torch.Tensor, fake: torch.Tensor) -> dict[str, torch.Tensor]:
+class _Wasserstein(GANTrainer):
+    """What both WGANs share: the losses fixed to the Wasserstein ones, ``n_critic`` critic steps per G step, and
+    the critic's terms (its loss and W, its estimate of W_1)."""
+
+    def __init__(self, G, D, *, n_critic: int, **kwargs):
+        for fixed in ("g_loss", "d_loss", "k"):
+            if fixed in kwargs:
+                raise validation.ArgumentError(
+                    f"{fixed} is fixed by the Wasserstein GAN; use n_critic for the critic steps")
+        n_critic = validation.positive_int("n_critic (critic steps per generator step)", n_critic)
+        super().__init__(G, D, g_loss="wasserstein", d_loss="wasserstein", k=n_critic, **kwargs)
+
+    def d_loss_terms(self, real, fake, inputs=()):
         with self.autocast():
             f_real, f_fake = self.D(real).float(), self.D(fake).float()
         loss = losses.wgan_d_loss(f_real, f_fake)
         # W: the critic's estimate of W_1 (up to the Lipschitz constant), the curve to watch while training
-        return {"loss_D": loss, "W": (f_real.mean() - f_fake.mean()).detach()}
+        return loss, {"loss_D": loss.detach(), "W": (f_real.mean() - f_fake.mean()).detach()}
 
 
-class WGANTrainer(_CriticMixin, GANTrainer):
+class WGANTrainer(_Wasserstein):
     """WGAN with weight clipping: RMSprop on both players, critic weights clipped to [-clip, clip] after each step.
 
     Args:
@@ -44,14 +55,9 @@ class WGANTrainer(_CriticMixin, GANTrainer):
 
     def __init__(self, G, D, *, n_critic: int = 5, clip: float = 0.01, lr_d: float = 5e-5, lr_g: float = 5e-5,
                  **kwargs):
-        for fixed in ("g_loss", "d_loss", "k"):
-            if fixed in kwargs:
-                raise ValueError(f"{fixed} is fixed by the Wasserstein GAN; use n_critic for the critic steps")
-        if not (isinstance(clip, (int, float)) and not isinstance(clip, bool) and clip > 0):
-            raise ValueError(f"clip must be a positive number, got {clip!r}")
-        super().__init__(G, D, g_loss="wasserstein", d_loss="wasserstein", k=_n_critic(n_critic), lr_d=lr_d,
-                         lr_g=lr_g, **kwargs)
-        self.clip = float(clip)
+        clip = validation.positive("clip", clip)
+        super().__init__(G, D, n_critic=n_critic, lr_d=lr_d, lr_g=lr_g, **kwargs)
+        self.clip = clip
         # the paper uses RMSprop: momentum-based optimizers were unstable with clipped critics
         self.opt_G = torch.optim.RMSprop(self.G.parameters(), lr=lr_g)
         self.opt_D = torch.optim.RMSprop(self.D.parameters(), lr=lr_d)
@@ -63,9 +69,6 @@ class WGANTrainer(_CriticMixin, GANTrainer):
         for p in self.D.parameters():
             p.clamp_(-self.clip, self.clip)
 
-    def d_loss_terms(self, real, fake):
-        return self.critic_terms(real, fake)
-
     def d_step(self, real):
         """One critic update, then clip every critic weight to [-clip, clip]."""
         logs = super().d_step(real)
@@ -73,7 +76,7 @@ class WGANTrainer(_CriticMixin, GANTrainer):
         return logs
 
 
-class WGANGPTrainer(_CriticMixin, GANTrainer):
+class WGANGPTrainer(_Wasserstein):
     """WGAN-GP: the critic's loss is E[f(fake)] - E[f(real)] + lambda * gradient penalty; Adam on both players.
 
     Args:
@@ -85,24 +88,13 @@ class WGANGPTrainer(_CriticMixin, GANTrainer):
 
     def __init__(self, G, D, *, n_critic: int = 5, lam: float = 10.0, lr_d: float = 1e-4, lr_g: float = 1e-4,
                  betas=(0.5, 0.9), **kwargs):
-        for fixed in ("g_loss", "d_loss", "k"):
-            if fixed in kwargs:
-                raise ValueError(f"{fixed} is fixed by the Wasserstein GAN; use n_critic for the critic steps")
-        if not (isinstance(lam, (int, float)) and not isinstance(lam, bool) and lam >= 0):
-            raise ValueError(f"lam (the penalty weight) must be a non-negative number, got {lam!r}")
-        super().__init__(G, D, g_loss="wasserstein", d_loss="wasserstein", k=_n_critic(n_critic), lr_d=lr_d,
-                         lr_g=lr_g, betas=betas, **kwargs)
-        self.lam = float(lam)
+        lam = validation.nonneg("lam (the penalty weight)", lam)
+        super().__init__(G, D, n_critic=n_critic, lr_d=lr_d, lr_g=lr_g, betas=betas, **kwargs)
+        self.lam = lam
 
-    def d_loss_terms(self, real, fake):
-        terms = self.critic_terms(real, fake)
+    def d_loss_terms(self, real, fake, inputs=()):
+        """The critic's loss plus lam * the gradient penalty on interpolates (drawn with the trainer's generator)."""
+        loss, logs = super().d_loss_terms(real, fake, inputs)
         gp = losses.gradient_penalty(self.D, real, fake, generator=self.rng)  # float32: a double backward
-        terms["loss_D"] = terms["loss_D"] + self.lam * gp
-        terms["GP"] = gp.detach()
-        return terms
-
-
-def _n_critic(n):
-    if isinstance(n, bool) or int(n) != n or n < 1:
-        raise ValueError(f"n_critic (critic steps per generator step) must be a positive integer, got {n!r}")
-    return int(n)
+        loss = loss + self.lam * gp
+        return loss, {**logs, "loss_D": loss.detach(), "GP": gp.detach()}

@@ -1,5 +1,11 @@
 """Interactive widgets (ipywidgets + matplotlib) for JupyterLab: imported on demand, e.g.
-``from gancourse.widgets import GANLab``."""
+``from gancourse.widgets import GANLab``.
+
+``lab.py`` (the GAN lab's controller), ``lab_view.py`` (its figure and controls), ``settings.py`` (the one table
+of its settings) and ``strength.py`` (lesson 03's D-strength explorer).
+"""
+
+__all__ = ["GANLab", "DStrengthExplorer"]
 
 
 def __getattr__(name):
@@ -8,4 +14,8 @@ def __getattr__(name):
         from .lab import GANLab
 
         return GANLab
+    if name == "DStrengthExplorer":
+        from .strength import DStrengthExplorer
+
+        return DStrengthExplorer
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

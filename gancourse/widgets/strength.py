@@ -44,7 +44,7 @@ import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .. import plots
+from .. import plots, validation
 from ..data.toy import Mixture1D
 from ..saturation import DTraining, ShiftGenerator
 
@@ -95,6 +95,23 @@ class DStrengthExplorer:
     def __init__(self, data=None, G=None, *, gap: float = 4.0, width: int = 64, lr: float = 1e-3, steps: int = 300,
                  depth: int = 2, batch_size: int = 256, seed: int = 0, widths=WIDTHS, step_choices=STEPS,
                  lr_choices=LRS, lim: float | None = None, figsize=(10, 3.6)):
+        # every argument checked before anything is built
+        if data is not None and not hasattr(data, "sample"):
+            raise validation.ArgumentError(f"data must be a distribution with sample(n, generator), got {data!r}")
+        G = None if G is None else validation.module("G", G)
+        gap, seed = validation.number("gap", gap), validation.seed("seed", seed)
+        depth, batch_size = validation.nonneg_int("depth", depth), validation.positive_int("batch_size", batch_size)
+        lim = None if lim is None else validation.positive("lim", lim)
+        figsize = validation.size_pair("figsize", figsize)
+        for name, options, low in (("widths", widths, 1), ("step_choices", step_choices, 0)):
+            if isinstance(options, (str, bytes)) or not isinstance(options, (tuple, list)) or not options:
+                raise validation.ArgumentError(f"{name} must be a non-empty list of integers, got {options!r}")
+            for v in options:
+                validation.integer(name, v, low=low)
+        if isinstance(lr_choices, (str, bytes)) or not isinstance(lr_choices, (tuple, list)) or not lr_choices:
+            raise validation.ArgumentError(f"lr_choices must be a non-empty list of learning rates, got {lr_choices!r}")
+        for v in lr_choices:
+            validation.positive("lr_choices", v)
         self.data = data if data is not None else Mixture1D([0.0], std=0.5)
         self.dim = int(self.data.sample(1, generator=torch.Generator().manual_seed(0)).shape[-1])
         if self.dim not in (1, 2):
@@ -104,14 +121,12 @@ class DStrengthExplorer:
         self.depth, self.batch_size, self.seed = depth, batch_size, seed
         widths, step_choices = tuple(int(w) for w in widths), tuple(int(s) for s in step_choices)
         lr_choices = tuple(float(v) for v in lr_choices)
-        if not lr_choices or any(not (math.isfinite(v) and v > 0) for v in lr_choices):
-            raise ValueError(f"lr_choices must be positive learning rates, got {lr_choices!r}")
         if width not in widths:
-            raise ValueError(f"width {width!r} is not one of the menu's values {widths}")
+            raise validation.ArgumentError(f"width {width!r} is not one of the menu's values {widths}")
         if steps not in step_choices:
-            raise ValueError(f"steps {steps!r} is not one of the menu's values {step_choices}")
+            raise validation.ArgumentError(f"steps {steps!r} is not one of the menu's values {step_choices}")
         if self._match(lr, lr_choices) is None:
-            raise ValueError(f"lr {lr!r} is not one of the menu's values {tuple(lr_label(v) for v in lr_choices)}")
+            raise validation.ArgumentError(f"lr {lr!r} is not one of the menu's values {tuple(lr_label(v) for v in lr_choices)}")
         self._choices = {"width": widths, "lr": lr_choices, "steps": step_choices}
         style = {"description_width": "initial"}
         self.sliders = {
@@ -160,19 +175,18 @@ class DStrengthExplorer:
         returns the result. A background computation in progress is abandoned."""
         unknown = set(values) - set(self.sliders)
         if unknown:
-            raise ValueError(f"no control named {', '.join(sorted(unknown))}; controls: {', '.join(self.sliders)}")
+            raise validation.ArgumentError(f"no control named {', '.join(sorted(unknown))}; controls: {', '.join(self.sliders)}")
         checked = {}
         for name, v in values.items():
             s = self.sliders[name]
             if name in self._choices:
                 match = self._match(v, self._choices[name])
                 if match is None:
-                    raise ValueError(f"{name}={v!r} is not one of the menu's values {self._labels(name)}")
+                    raise validation.ArgumentError(f"{name}={v!r} is not one of the menu's values {self._labels(name)}")
                 checked[name] = match
             else:
-                if not s.min <= float(v) <= s.max:
-                    raise ValueError(f"{name}={v!r} is outside the slider's range [{s.min:g}, {s.max:g}]")
-                checked[name] = float(v)
+                checked[name] = validation.number(f"{name} (the slider's range [{s.min:g}, {s.max:g}])", v,
+                                                  low=s.min, high=s.max)
         self._cancel()
         self._holding = True
         try:

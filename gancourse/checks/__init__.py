@@ -1,0 +1,32 @@
+"""Checkers for the course's exercises: they test *your* function against mocks and exact values.
+
+Each checker calls your function on hand-picked inputs whose right answer is computed here independently (by
+hand-written formulas, never by the course's own solution), prints a friendly verdict and raises
+``AssertionError`` when something is wrong, so a notebook run stops at the first wrong exercise::
+
+    def d_loss(d_real, d_fake):
+        ...                                    # your code
+    gc.checks.check_d_loss(d_loss)             # ✅ d_loss: 5 checks passed
+
+When the value is wrong, the checker also tries to say *how*: the usual slips (probabilities instead of logits,
+a flipped sign, a sum instead of a mean, the other player's loss) each give a recognisable number.
+
+One module per lesson's checkers (``minimax``: lessons 01-03, ``unrolled``: 04, ``wasserstein``: 05, ``infogan``: 09,
+``style``: 10) on a shared ``core``.
+"""
+from .core import ExerciseFailed
+from .infogan import check_info_loss
+from .lab import check_arrow_lengths, check_g_arrows
+from .minimax import (check_d_loss, check_d_step, check_g_grad_norm, check_g_loss_minimax,
+                      check_g_loss_nonsaturating)
+from .optimal import check_jsd_on_grid, check_optimal_d_logit
+from .style import check_adain
+from .unrolled import check_mode_scores, check_unrolled_step
+from .wasserstein import check_gradient_penalty, check_w1_on_grid
+
+__all__ = [
+    "ExerciseFailed", "check_d_loss", "check_g_loss_minimax", "check_g_loss_nonsaturating", "check_d_step",
+    "check_gradient_penalty", "check_unrolled_step", "check_adain", "check_info_loss",
+    "check_g_arrows", "check_arrow_lengths", "check_optimal_d_logit", "check_jsd_on_grid",
+    "check_g_grad_norm", "check_mode_scores", "check_w1_on_grid",
+]
