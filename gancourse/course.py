@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from . import config
+from . import config, validation
 
 __all__ = ["lesson_start", "lesson_times", "expected", "TIMES_FILE"]
 
@@ -36,7 +36,13 @@ def _load(path: str) -> dict:
 def lesson_times(path: Path | None = None) -> dict:
     """The measured table: ``{"source": {...}, "lessons": {stem: {device: {budget: {...}}}}}``, where each entry
     has ``seconds`` (median wall time of a run), ``peak_mb`` (largest peak memory seen) and ``runs``."""
-    return _load(str(path or TIMES_FILE))
+    return _load(str(TIMES_FILE if path is None else validation.path("path", path)))
+
+
+def _lesson(name: str, lesson) -> str:
+    """A lesson's number (``"03"``) or notebook name (``"03_js_saturation"``, with or without ``.ipynb``)."""
+    return validation.string(name, lesson, pattern=r"\d\d(_\w+)?(\.ipynb)?",
+                             what='a lesson number such as "03" or a notebook name such as "03_js_saturation"')
 
 
 def _stem(lesson: str, table: dict) -> str:
@@ -50,6 +56,9 @@ def _stem(lesson: str, table: dict) -> str:
 def expected(lesson: str, budget: str, device: str = "cpu", path: Path | None = None) -> dict | None:
     """What ``lesson`` (``"03"`` or ``"03_js_saturation"``) took at ``budget`` on a ``device`` kind (``cpu``,
     ``cuda``) when measured, or None when it was not measured."""
+    lesson = _lesson("lesson", lesson)
+    budget = validation.choice("budget", budget, config.BUDGETS)
+    device = validation.choice("device (a kind of device)", device, ("cpu", "cuda"))
     table = lesson_times(path)
     return table["lessons"].get(_stem(lesson, table), {}).get(device, {}).get(budget)
 
@@ -81,6 +90,8 @@ def lesson_start(lesson: str, device=None) -> None:
         lesson: the lesson's number (``"03"``) or notebook name (``"03_js_saturation"``).
         device: where the lesson's models run, e.g. ``"cpu"`` for the toy lessons; default :func:`gc.device`.
     """
+    lesson = _lesson("lesson", lesson)
+    device = None if device is None else validation.device("device", device)
     dev = config.set_lesson_device(device if device is not None else config.device())
     name = config.budget()
     table = lesson_times()

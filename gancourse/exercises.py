@@ -24,12 +24,16 @@ import ast
 import builtins
 from dataclasses import dataclass, field
 
+from . import validation
+
 __all__ = ["start", "assigned_names"]
 
 
 def assigned_names(source: str) -> set[str]:
     """The names a cell's code binds at its top level (assignments, loops, with, imports, def, class); not the
     names bound inside the functions and classes it defines."""
+    if not isinstance(source, str):
+        raise validation.ArgumentError(f"source must be a cell's code as a str, got {type(source).__name__}")
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -107,6 +111,8 @@ def start(shell=None) -> None:
         shell = get_ipython()
         if shell is None:
             return
+    if not (hasattr(shell, "events") and hasattr(shell, "set_custom_exc")):
+        raise validation.ArgumentError(f"shell must be an IPython shell (get_ipython()), got {type(shell).__name__}")
     watcher = getattr(shell, "_gancourse_exercises", None)
     if watcher is None:
         watcher = _Watcher(shell)

@@ -64,6 +64,7 @@ DPI = 80
 
 def lr_label(lr: float) -> str:
     """A learning rate as the menu shows it: ``1e-4``, ``3e-3``, ``2.5e-3``."""
+    lr = validation.positive("lr", lr)
     mantissa, exponent = f"{float(lr):e}".split("e")
     mantissa = mantissa.rstrip("0").rstrip(".")
     return f"{mantissa}e{int(exponent)}"
@@ -100,6 +101,7 @@ class DStrengthExplorer:
             raise validation.ArgumentError(f"data must be a distribution with sample(n, generator), got {data!r}")
         G = None if G is None else validation.module("G", G)
         gap, seed = validation.number("gap", gap), validation.seed("seed", seed)
+        lr = validation.positive("lr", lr)
         depth, batch_size = validation.nonneg_int("depth", depth), validation.positive_int("batch_size", batch_size)
         lim = None if lim is None else validation.positive("lim", lim)
         figsize = validation.size_pair("figsize", figsize)
