@@ -6,7 +6,16 @@ The budget is read from the environment variable ``GANCOURSE_BUDGET``:
 - ``default``: a student's CPU (a few minutes per notebook on 2 cores).
 - ``full``: the real thing, meant for a GPU.
 
-When the variable is unset, the budget is ``full`` if a CUDA GPU is present and ``default`` otherwise.
+**When the variable is unset, the budget follows where the lesson's models run**: ``full`` if they run on a CUDA
+GPU, ``default`` otherwise. A lesson says where its models run once, at its start::
+
+    gc.lesson_start("03", device="cpu")   # lessons 00-05: tiny MLPs, on the CPU even when a GPU is present
+    gc.lesson_start("06")                 # lessons 06-: gc.device(), the GPU when there is one
+
+so a Colab GPU session does not give lessons 00-05 their ``full`` sizes to train on Colab's CPU. Without a
+``lesson_start`` (a script, a test), the device is :func:`device`'s choice (CUDA when present, or
+``GANCOURSE_DEVICE``). ``budget(device=...)`` and ``pick(..., device=...)`` take the device explicitly.
+
 Notebooks ask for sizes with :func:`pick`::
 
     steps = gc.pick(smoke=300, default=3000, full=20000)
@@ -34,19 +43,57 @@ SEED_ENV = "GANCOURSE_SEED"
 SEED_LIMIT = validation.SEED_MAX - 1024
 
 
-def budget() -> str:
-    """The current budget name: ``smoke``, ``default`` or ``full`` (read from ``GANCOURSE_BUDGET`` each call)."""
+# Where the current lesson's models run, as declared by lesson_start (gancourse.course); None: not declared.
+_lesson_device: torch.device | None = None
+
+
+def set_lesson_device(dev) -> torch.device | None:
+    """Declare where the current lesson's models run (``None`` forgets it); :func:`budget` follows it when
+    ``GANCOURSE_BUDGET`` is unset. ``gc.lesson_start`` calls this; returns the device as a ``torch.device``."""
+    global _lesson_device
+    _lesson_device = None if dev is None else torch.device(dev)
+    return _lesson_device
+
+
+def lesson_device() -> torch.device:
+    """Where the current lesson's models run: what ``gc.lesson_start`` declared, else :func:`device`'s choice."""
+    return _lesson_device if _lesson_device is not None else device()
+
+
+def budget(device=None) -> str:
+    """The current budget name: ``smoke``, ``default`` or ``full`` (read from ``GANCOURSE_BUDGET`` each call).
+
+    Unset, it is ``full`` when the models run on a CUDA GPU and ``default`` otherwise; where they run is
+    ``device`` if given, else :func:`lesson_device` (see the module's docstring).
+    """
     value = os.environ.get(BUDGET_ENV, "").strip().lower()
     if not value:
-        return "full" if torch.cuda.is_available() else "default"
+        where = torch.device(device) if device is not None else lesson_device()
+        return "full" if where.type == "cuda" and torch.cuda.is_available() else "default"
     if value not in BUDGETS:
         raise ValueError(f"{BUDGET_ENV}={value!r} is not a budget; use one of {', '.join(BUDGETS)}")
     return value
 
 
-def pick(smoke, default, full=None):
-    """Return the value that belongs to the current budget; ``full`` falls back to ``default`` when omitted."""
-    name = budget()
+def budget_reason(device=None) -> str:
+    """Why :func:`budget` is what it is, in a few words (what ``gc.lesson_start`` prints)."""
+    value = os.environ.get(BUDGET_ENV, "").strip()
+    if value:
+        return f"{BUDGET_ENV}={value}"
+    where = torch.device(device) if device is not None else lesson_device()
+    if where.type == "cuda" and torch.cuda.is_available():
+        return f"{BUDGET_ENV} is not set and the models run on a CUDA GPU"
+    if torch.cuda.is_available():
+        return f"{BUDGET_ENV} is not set and the models run on the {where.type.upper()} (the GPU is not used)"
+    return f"{BUDGET_ENV} is not set and the models run on the {where.type.upper()}"
+
+
+def pick(smoke, default, full=None, device=None):
+    """Return the value that belongs to the current budget; ``full`` falls back to ``default`` when omitted.
+
+    ``device``: where the sized models run, when it differs from the lesson's (see :func:`budget`).
+    """
+    name = budget(device)
     if name == "smoke":
         return smoke
     if name == "full" and full is not None:

@@ -52,8 +52,12 @@ def _ax(ax, figsize=(6, 4)):
     return ax
 
 
-def plot_densities_1d(x, p_data, p_g=None, d=None, d_star=None, ax=None, title=None):
-    """p_data and p_g on the left axis; D(x) and D*(x) (probabilities in [0, 1]) on a twin right axis."""
+def plot_densities_1d(x, p_data, p_g=None, d=None, d_star=None, ax=None, title=None, legend="upper left"):
+    """p_data and p_g on the left axis; D(x) and D*(x) (probabilities in [0, 1]) on a twin right axis.
+
+    ``legend`` is a matplotlib location inside the axes, or ``"below"``: one row under the axes, where it never
+    hides a curve (D(x) is often 1 in the upper left corner).
+    """
     x = _np(x, "x")
     p_data = _np(p_data, "p_data", x)
     p_g, d, d_star = (None if v is None else _np(v, k, x) for k, v in (("p_g", p_g), ("d", d), ("d_star", d_star)))
@@ -74,7 +78,11 @@ def plot_densities_1d(x, p_data, p_g=None, d=None, d_star=None, ax=None, title=N
         ax2.set_ylabel("D(x)")
         h2, l2 = ax2.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
-    ax.legend(handles, labels, loc="upper left", fontsize=8)
+    if legend == "below":
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(labels), fontsize=8,
+                  frameon=False)
+    else:
+        ax.legend(handles, labels, loc=legend, fontsize=8)
     if title:
         ax.set_title(title)
     return ax

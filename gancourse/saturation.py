@@ -31,7 +31,8 @@ from . import losses, validation
 from .models.mlp import MLPDiscriminator
 from .trainers.base import adam
 
-__all__ = ["ShiftGenerator", "SaturationResult", "g_grad_norms", "train_d_against", "sweep", "default_measure_steps"]
+__all__ = ["ShiftGenerator", "SaturationResult", "g_grad_norms", "DTraining", "train_d_against", "sweep",
+           "default_measure_steps"]
 
 
 class ShiftGenerator(nn.Module):
@@ -127,6 +128,116 @@ def default_measure_steps(steps: int) -> list[int]:
     return sorted(set(out))
 
 
+class DTraining:
+    """:func:`train_d_against` one step at a time, so that a caller can show progress, look at the partial result
+    and stop early (the D-strength explorer trains in slices between widget events).
+
+    The arguments are :func:`train_d_against`'s. The same settings give exactly the same numbers: the steps,
+    measurements and random draws happen in the same order::
+
+        run = DTraining(data, G, steps=3000)
+        while not run.done:
+            run.advance(100)                  # D steps, at most up to ``steps``
+            partial = run.result()            # what was measured so far; D(x) on the grid as D is now
+    """
+
+    def __init__(self, data, G: nn.Module, *, width: int = 64, depth: int = 2, lr: float = 1e-3, steps: int = 300,
+                 batch_size: int = 256, act: str = "relu", betas=(0.5, 0.999), measure_at=None, n_eval: int = 4096,
+                 grid=None, seed: int = 0, device=None):
+        steps, seed = validation.nonneg_int("steps", steps), validation.seed("seed", seed)
+        batch_size, n_eval = validation.positive_int("batch_size", batch_size), validation.positive_int("n_eval", n_eval)
+        if not hasattr(data, "sample"):
+            raise validation.ArgumentError(f"data must have a sample(n, generator) method, got {type(data).__name__}")
+        G = validation.module("G", G)
+        z_dim = getattr(G, "z_dim", None)
+        if z_dim is None:
+            raise validation.ArgumentError("G needs a z_dim attribute (the size of its noise)")
+        if isinstance(measure_at, (str, bytes)) or (measure_at is not None and not hasattr(measure_at, "__iter__")):
+            raise validation.ArgumentError(f"measure_at must be a list of steps, got {measure_at!r}")
+        if measure_at is None:
+            measure_at = default_measure_steps(steps)
+        measure_at = sorted({validation.nonneg_int("measure_at entries", s) for s in measure_at})
+        if not measure_at:
+            raise ValueError("measure_at must name at least one step")
+        if measure_at[-1] > steps:
+            raise ValueError(f"measure_at asks for step {measure_at[-1]} but D trains only {steps} steps")
+        dev = validation.device("device", device) if device is not None else torch.device("cpu")
+        betas = validation.betas("betas", betas)
+        grid = None if grid is None else validation.array("grid", grid, ndim=(1, 2))
+
+        self.data, self.steps, self.batch_size, self.z_dim, self.device = data, steps, batch_size, z_dim, dev
+        self.data_rng = torch.Generator().manual_seed(seed + 1)
+        eval_rng = torch.Generator().manual_seed(seed + 2)
+        self.dim = dim = data.sample(1, generator=torch.Generator().manual_seed(seed)).shape[-1]
+        with torch.random.fork_rng(devices=[]):  # D's initialisation is seeded without touching the global RNG
+            torch.manual_seed(seed)
+            self.D = MLPDiscriminator(dim, width=width, depth=depth, act=act).to(dev)
+        self.opt = adam(self.D.parameters(), lr, betas, dev, name="lr (D's learning rate)")
+        self.G = G = G.to(dev)
+        self.z_eval = torch.randn(n_eval, z_dim, generator=eval_rng).to(dev)
+        self.real_eval = data.sample(n_eval, generator=eval_rng).to(dev)
+        with torch.no_grad():
+            out_dim = G(self.z_eval[:1]).shape[-1]
+        if out_dim != dim:
+            raise validation.ArgumentError(f"G makes {out_dim}-D samples but the data are {dim}-D")
+        self.grid = None
+        if grid is not None:
+            pts = grid
+            flat = pts[:, None] if pts.ndim == 1 else pts
+            if flat.shape[1] != dim:
+                raise validation.ArgumentError(f"grid must be (N, {dim}) points (or (N,) in 1-D), got shape {tuple(pts.shape)}")
+            self.grid, self._grid_flat = pts, flat.to(dev, torch.float32)
+        self._res = SaturationResult([], [], [], [], [], settings=dict(
+            width=width, depth=depth, lr=lr, steps=steps, batch_size=batch_size, act=act, seed=seed))
+        self._todo = set(measure_at)
+        self.step = 0  # D steps taken so far
+        if 0 in self._todo:
+            self._measure(0)
+
+    @property
+    def done(self) -> bool:
+        """Whether all ``steps`` D steps have been taken."""
+        return self.step >= self.steps
+
+    def advance(self, n: int = 1) -> bool:
+        """Take up to ``n`` more D steps (never past ``steps``), measuring where asked; return :attr:`done`."""
+        n = validation.nonneg_int("n", n)
+        data, G, D, dev = self.data, self.G, self.D, self.device
+        for step in range(self.step + 1, min(self.steps, self.step + n) + 1):
+            real = data.sample(self.batch_size, generator=self.data_rng).to(dev)
+            with torch.no_grad():
+                fake = G(torch.randn(self.batch_size, self.z_dim, generator=self.data_rng).to(dev))
+            loss = losses.minimax_d_loss(D(real), D(fake))
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            self.step = step
+            if step in self._todo:
+                self._measure(step)
+        return self.done
+
+    def result(self) -> SaturationResult:
+        """What was measured so far (a copy), with D(x) on the grid (if any) evaluated for D as it is now."""
+        r = self._res
+        out = SaturationResult(list(r.steps), list(r.grad_minimax), list(r.grad_nonsaturating), list(r.d_fake),
+                               list(r.d_real), settings=dict(r.settings))
+        if self.grid is not None:
+            with torch.no_grad():
+                out.d_on_grid = torch.sigmoid(self.D(self._grid_flat)).double().cpu()
+            out.grid = self.grid
+        return out
+
+    def _measure(self, step):
+        G, D, r = self.G, self.D, self._res
+        mm, ns = g_grad_norms(G, D, self.z_eval)
+        with torch.no_grad():
+            r.d_fake.append(float(torch.sigmoid(D(G(self.z_eval))).mean()))
+            r.d_real.append(float(torch.sigmoid(D(self.real_eval)).mean()))
+        r.steps.append(step)
+        r.grad_minimax.append(mm)
+        r.grad_nonsaturating.append(ns)
+
+
 def train_d_against(data, G: nn.Module, *, width: int = 64, depth: int = 2, lr: float = 1e-3, steps: int = 300,
                     batch_size: int = 256, act: str = "relu", betas=(0.5, 0.999), measure_at=None,
                     n_eval: int = 4096, grid=None, seed: int = 0, device=None) -> SaturationResult:
@@ -135,7 +246,7 @@ def train_d_against(data, G: nn.Module, *, width: int = 64, depth: int = 2, lr: 
     D minimises the minimax D loss E[softplus(-D(x))] + E[softplus(D(G(z)))] with Adam for ``steps`` steps,
     on fresh batches of ``batch_size`` real and fake samples; G is never updated. After each step listed in
     ``measure_at`` (default: 0, 1, 3, 10, 30, ... ``steps``), G's gradient norm under both G losses is
-    measured on a fixed batch of ``n_eval`` noise vectors.
+    measured on a fixed batch of ``n_eval`` noise vectors. (:class:`DTraining` does the same a slice at a time.)
 
     Args:
         data: the real distribution (anything with ``sample(n, generator)``, e.g. ``gc.data.Mixture1D``).
@@ -148,78 +259,10 @@ def train_d_against(data, G: nn.Module, *, width: int = 64, depth: int = 2, lr: 
     Returns:
         A :class:`SaturationResult`.
     """
-    steps, seed = validation.nonneg_int("steps", steps), validation.seed("seed", seed)
-    batch_size, n_eval = validation.positive_int("batch_size", batch_size), validation.positive_int("n_eval", n_eval)
-    if not hasattr(data, "sample"):
-        raise validation.ArgumentError(f"data must have a sample(n, generator) method, got {type(data).__name__}")
-    G = validation.module("G", G)
-    z_dim = getattr(G, "z_dim", None)
-    if z_dim is None:
-        raise validation.ArgumentError("G needs a z_dim attribute (the size of its noise)")
-    if isinstance(measure_at, (str, bytes)) or (measure_at is not None and not hasattr(measure_at, "__iter__")):
-        raise validation.ArgumentError(f"measure_at must be a list of steps, got {measure_at!r}")
-    if measure_at is None:
-        measure_at = default_measure_steps(steps)
-    measure_at = sorted({validation.nonneg_int("measure_at entries", s) for s in measure_at})
-    if not measure_at:
-        raise ValueError("measure_at must name at least one step")
-    if measure_at[-1] > steps:
-        raise ValueError(f"measure_at asks for step {measure_at[-1]} but D trains only {steps} steps")
-    dev = validation.device("device", device) if device is not None else torch.device("cpu")
-    betas = validation.betas("betas", betas)
-    grid = None if grid is None else validation.array("grid", grid, ndim=(1, 2))
-
-    data_rng = torch.Generator().manual_seed(seed + 1)
-    eval_rng = torch.Generator().manual_seed(seed + 2)
-    dim = data.sample(1, generator=torch.Generator().manual_seed(seed)).shape[-1]
-    with torch.random.fork_rng(devices=[]):  # D's initialisation is seeded without touching the global RNG
-        torch.manual_seed(seed)
-        D = MLPDiscriminator(dim, width=width, depth=depth, act=act).to(dev)
-    opt = adam(D.parameters(), lr, betas, dev, name="lr (D's learning rate)")
-    G = G.to(dev)
-    z_eval = torch.randn(n_eval, z_dim, generator=eval_rng).to(dev)
-    real_eval = data.sample(n_eval, generator=eval_rng).to(dev)
-    with torch.no_grad():
-        out_dim = G(z_eval[:1]).shape[-1]
-    if out_dim != dim:
-        raise validation.ArgumentError(f"G makes {out_dim}-D samples but the data are {dim}-D")
-
-    res = SaturationResult([], [], [], [], [], settings=dict(width=width, depth=depth, lr=lr, steps=steps,
-                                                                  batch_size=batch_size, act=act, seed=seed))
-
-    def measure(step):
-        mm, ns = g_grad_norms(G, D, z_eval)
-        with torch.no_grad():
-            res.d_fake.append(float(torch.sigmoid(D(G(z_eval))).mean()))
-            res.d_real.append(float(torch.sigmoid(D(real_eval)).mean()))
-        res.steps.append(step)
-        res.grad_minimax.append(mm)
-        res.grad_nonsaturating.append(ns)
-
-    todo = set(measure_at)
-    if 0 in todo:
-        measure(0)
-    for step in range(1, steps + 1):
-        real = data.sample(batch_size, generator=data_rng).to(dev)
-        with torch.no_grad():
-            fake = G(torch.randn(batch_size, z_dim, generator=data_rng).to(dev))
-        loss = losses.minimax_d_loss(D(real), D(fake))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if step in todo:
-            measure(step)
-
-    if grid is not None:
-        pts = grid
-        flat = pts[:, None] if pts.ndim == 1 else pts
-        if flat.shape[1] != dim:
-            raise validation.ArgumentError(f"grid must be (N, {dim}) points (or (N,) in 1-D), got shape "
-                                           f"{tuple(pts.shape)}")
-        with torch.no_grad():
-            res.d_on_grid = torch.sigmoid(D(flat.to(dev, torch.float32))).double().cpu()
-        res.grid = pts
-    return res
+    run = DTraining(data, G, width=width, depth=depth, lr=lr, steps=steps, batch_size=batch_size, act=act,
+                    betas=betas, measure_at=measure_at, n_eval=n_eval, grid=grid, seed=seed, device=device)
+    run.advance(run.steps)
+    return run.result()
 
 
 def sweep(data, G: nn.Module, name: str, values, **kwargs) -> dict:

@@ -526,6 +526,7 @@ E("unrolled.adam_state", trainers.unrolled.adam_state, lambda: {"optimizer": tor
 # ---------------------------------------------------------------------------------------------- widgets
 from gancourse.widgets import settings as lab_settings  # noqa: E402
 from gancourse.widgets.lab import GANLab  # noqa: E402
+from gancourse.widgets import strength  # noqa: E402
 from gancourse.widgets.strength import DStrengthExplorer  # noqa: E402
 
 E("GANLab", GANLab, {"resolution": 8, "n_show": 10, "n_eval": 20}, names={"data": "data"},
@@ -539,7 +540,26 @@ E("DStrengthExplorer", DStrengthExplorer, {"width": 4, "steps": 3, "widths": (4,
                                            "batch_size": 8},
   data=["x", 3], G=["G", 3], gap=REAL, width=COUNT, lr=POSITIVE, steps=INDEX, depth=INDEX, batch_size=COUNT,
   seed=SEED, widths=[None, "x", [], [0], [2.5]], step_choices=[None, "x", [], [-1]],
-  lr_range=[None, "x", (1.0,), (0.1, 0.01), (NAN, 1.0)], lim=opt(POSITIVE), figsize=[None, "x", (1,)])
+  lr_choices=[None, "x", [], [-1.0], ["a"], [NAN]], lim=opt(POSITIVE), figsize=[None, "x", (1,)])
+E("strength.lr_label", strength.lr_label, {"lr": 1e-3}, lr=POSITIVE)
+E("saturation.DTraining", saturation.DTraining,
+  lambda: {"data": SAT_DATA, "G": saturation.ShiftGenerator([2.0]), "width": 4, "steps": 2, "batch_size": 8,
+           "n_eval": 8}, data=[None, "x", 3], G=MODULE, width=COUNT, depth=INDEX, lr=POSITIVE, steps=INDEX,
+  batch_size=COUNT, act=NAME, betas=BAD_BETAS, measure_at=["x", [-1], [2.5]], n_eval=COUNT, grid=["x", pts(4, 3)],
+  seed=SEED, device=["tpu", 3.5], names={"act": "activation"})
+E("DTraining.advance", lambda **kw: saturation.DTraining(SAT_DATA, saturation.ShiftGenerator([2.0]), width=4, steps=2,
+                                                          batch_size=8, n_eval=8).advance(**kw), {"n": 1}, n=INDEX)
+
+# ---------------------------------------------------------------------------------------------- the course's start line
+from gancourse import course, exercises  # noqa: E402
+
+E("course.lesson_start", course.lesson_start, {"lesson": "03", "device": "cpu"}, lesson=[None, 3, "", "three", "3"],
+  device=["tpu", 3.5])
+E("course.lesson_times", course.lesson_times, {}, path=[3, ""])
+E("course.expected", course.expected, {"lesson": "03", "budget": "smoke"}, lesson=[None, 3, "three"],
+  budget=[None, 3, "huge"], device=[None, 3, "tpu"])
+E("exercises.assigned_names", exercises.assigned_names, {"source": "x = 1"}, source=[None, 3, b"x = 1"])
+E("exercises.start", exercises.start, {}, shell=["x", 3, object()])
 
 # ---------------------------------------------------------------------------------------------- exercise checkers
 from gancourse import checks  # noqa: E402

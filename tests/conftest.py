@@ -28,3 +28,29 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The rendered course for one lesson (02) at the smoke budget, built once per session by
+    scripts/build_site.py (used by tests/test_site.py and the browser test). Skips without jupyter-book, unless
+    GANCOURSE_REQUIRE_SITE=1 (set by .ci/run)."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    jb = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
+    if jb is None:
+        reason = "jupyter-book is not installed (pip install -r requirements-docs.txt)"
+        if os.environ.get("GANCOURSE_REQUIRE_SITE") == "1":
+            pytest.fail(f"GANCOURSE_REQUIRE_SITE=1 but {reason}")
+        pytest.skip(reason)
+    out = tmp_path_factory.mktemp("site")
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve().parent.parent / "scripts" / "build_site.py"),
+                           "--only", "02", "--budget", "smoke", "--out", str(out)],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return {"html": out / "html", "log": proc.stdout, "seconds": time.perf_counter() - start}
