@@ -15,13 +15,18 @@ One module per lesson's checkers (``minimax``: lessons 01-03, ``unrolled``: 04, 
 ``style``: 10) on a shared ``core``.
 """
 from .core import ExerciseFailed
-from .infogan import check_info_loss
+from .cyclegan import check_cycle_loss, check_pool_query
+from .dcgan import check_dcgan_init, check_generator_block
+from .infogan import check_info_loss, check_projection_logit
 from .minimax import check_d_loss, check_d_step, check_g_loss_minimax, check_g_loss_nonsaturating
-from .style import check_adain
+from .pix2pix import check_receptive_field, check_unet_skip
+from .style import check_adain, check_modulate
 from .unrolled import check_unrolled_step
 from .wasserstein import check_gradient_penalty
 
 __all__ = [
     "ExerciseFailed", "check_d_loss", "check_g_loss_minimax", "check_g_loss_nonsaturating", "check_d_step",
     "check_gradient_penalty", "check_unrolled_step", "check_adain", "check_info_loss",
+    "check_generator_block", "check_dcgan_init", "check_unet_skip", "check_receptive_field", "check_cycle_loss",
+    "check_pool_query", "check_projection_logit", "check_modulate",
 ]
