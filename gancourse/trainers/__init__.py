@@ -11,10 +11,12 @@ from .conditional import ConditionalGANTrainer
 from .infogan import InfoGANTrainer, info_loss
 from .pix2pix import Pix2PixTrainer
 from .cyclegan import CycleGANTrainer, ImagePool
+from .progressive import ProgressiveGANTrainer
 
 __all__ = [
     "Callback", "Checkpoint", "History", "LinearDecay", "Trainer", "TrainingDiverged", "adam", "frozen",
     "grad_norm", "make_sampler", "atomic_save", "load_state",
     "GANTrainer", "dcgan_trainer", "UnrolledGANTrainer", "WGANTrainer", "WGANGPTrainer",
     "ConditionalGANTrainer", "InfoGANTrainer", "info_loss", "Pix2PixTrainer", "CycleGANTrainer", "ImagePool",
+    "ProgressiveGANTrainer",
 ]
