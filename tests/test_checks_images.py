@@ -414,3 +414,16 @@ def _mod(axis=(2, 3, 4), style_dim=2, demod_plain=False, power=0.5, ignore_flag=
 ])
 def test_modulate_rejects_wrong_solutions(wrong, match):
     _fails(checks.check_modulate, wrong, match)
+
+
+@pytest.mark.parametrize("checker, solution", [
+    (checks.check_generator_block, g_block), (checks.check_dcgan_init, init_weights),
+    (checks.check_projection_logit, projection_logit), (checks.check_cycle_loss, cycle_loss),
+    (checks.check_pool_query, pool_query), (checks.check_modulate, modulate),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_checkers_leave_the_global_random_state_alone(checker, solution):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    checker(solution)
+    assert torch.equal(torch.rand(3), expected)

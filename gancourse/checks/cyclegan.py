@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from .core import diagnose, fail, mean, name_of, passed, raised, scalar
+from .rng import keeps_global_rng
 
 __all__ = ["check_cycle_loss", "check_pool_query"]
 
@@ -26,6 +27,7 @@ def _sign(v: float) -> float:
     return (v > 0) - (v < 0)
 
 
+@keeps_global_rng
 def check_cycle_loss(fn) -> None:
     """Check ``fn(G_AB, G_BA, a, b, lam)``: CycleGAN's cycle-consistency loss
     lam * (mean |G_BA(G_AB(a)) - a| + mean |G_AB(G_BA(b)) - b|), the means over every pixel of the batch.
@@ -149,6 +151,7 @@ POOL_SLIPS = {
 }
 
 
+@keeps_global_rng
 def check_pool_query(fn, seed: int = 3) -> None:
     """Check ``fn(pool, fakes, size, generator)``: the query of CycleGAN's image pool, as documented by
     :class:`gancourse.trainers.ImagePool`. ``pool`` is a list of stored images (changed in place), ``fakes``

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from .core import fail, name_of, passed, raised
+from .rng import keeps_global_rng
 
 __all__ = ["check_generator_block", "check_dcgan_init"]
 
@@ -57,6 +58,7 @@ def _batchnorm_relu(y, gamma, beta, eps=1e-5):
     return out
 
 
+@keeps_global_rng
 def check_generator_block(fn) -> None:
     """Check ``fn(c_in, c_out)``: one DCGAN generator block that doubles the side of a (B, c_in, H, W) feature map
     and gives it c_out channels: ConvTranspose2d(c_in, c_out, kernel_size=4, stride=2, padding=1, bias=False),
@@ -165,6 +167,7 @@ def _sd(t: torch.Tensor) -> float:
     return float(t.double().std())
 
 
+@keeps_global_rng
 def check_dcgan_init(fn, std: float = 0.02) -> None:
     """Check ``fn(module)``, used as ``model.apply(fn)``: DCGAN's initialisation. Weights of Conv2d and
     ConvTranspose2d ~ N(0, 0.02) and their biases (when present) 0; BatchNorm2d's scale gamma ~ N(1, 0.02) and

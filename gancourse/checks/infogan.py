@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from .core import diagnose, fail, mean, name_of, passed, raised, scalar
+from .rng import keeps_global_rng
 
 __all__ = ["check_info_loss", "check_projection_logit"]
 
@@ -48,6 +49,7 @@ def check_info_loss(fn) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- projection D
+@keeps_global_rng
 def check_projection_logit(fn) -> None:
     """Check ``fn(h, psi, embed, y)``: the projection discriminator's logit psi(h) + e_y . h, one per sample, shape
     (B,). ``h`` (B, F) are D's features phi(x), ``psi`` a layer F -> 1 (it returns (B, 1)), ``embed`` an

@@ -4,10 +4,12 @@ from __future__ import annotations
 import torch
 
 from .core import fail, name_of, passed, raised
+from .rng import keeps_global_rng
 
 __all__ = ["check_unet_skip", "check_receptive_field"]
 
 
+@keeps_global_rng
 def check_unet_skip(fn) -> None:
     """Check ``fn(up, skip)``: the U-Net's skip connection. ``up`` (B, C_up, H, W) is the decoder's output at one
     resolution and ``skip`` (B, C_skip, H, W) the encoder's output at the same resolution; the result joins them
@@ -72,6 +74,7 @@ def _back(layers, r=1, minus=1):
     return r
 
 
+@keeps_global_rng
 def check_receptive_field(fn) -> None:
     """Check ``fn(layers)``: the receptive field (pixels, one side) of a chain of convolutions given as a list of
     ``(kernel, stride)`` pairs from the input to the output. Walking back from one output pixel (r = 1), a layer

@@ -6,6 +6,7 @@ import math
 import torch
 
 from .core import fail, mean, name_of, passed, raised
+from .rng import keeps_global_rng
 
 __all__ = ["check_adain", "check_modulate"]
 
@@ -51,6 +52,7 @@ def check_adain(fn) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- modulation
+@keeps_global_rng
 def check_modulate(fn) -> None:
     """Check ``fn(weight, style, demodulate=True, eps=1e-8)``: StyleGAN 2's per-sample weights (B, O, I, k, k).
     ``weight`` (O, I, k, k), ``style`` (B, I). Modulation w'_{boik} = s_{bi} w_{oik}; demodulation
