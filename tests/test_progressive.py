@@ -98,7 +98,7 @@ def test_bad_stages_are_refused(models):
 
 def test_trainer_follows_the_schedule_and_resumes_exactly(tmp_path):
     images = torch.rand(64, 1, 16, 16) * 2 - 1
-    schedule = GrowthSchedule(sizes=(8, 16), stable=2, fade=2)
+    schedule = GrowthSchedule(sizes=(8, 16), stable=2, fade=3)
 
     def make():
         torch.manual_seed(1)
@@ -117,7 +117,8 @@ def test_trainer_follows_the_schedule_and_resumes_exactly(tmp_path):
     trainer.save_checkpoint(tmp_path / "p.pt")
     trainer.fit(images, steps=4, batch_size=8, progress=False, callbacks=[Spy()])
     expected = [schedule(t) for t in range(7)]
-    assert list(zip(trainer.history["size"], trainer.history["alpha"])) == [(float(s), a) for s, a in expected]
+    assert trainer.history["size"] == [float(s) for s, _ in expected]
+    assert trainer.history["alpha"] == pytest.approx([a for _, a in expected], abs=1e-7)  # logged in float32
     assert seen == expected
     assert trainer.sample(3).shape == (3, 1, 16, 16)
     resumed = make().load_checkpoint(tmp_path / "p.pt")
