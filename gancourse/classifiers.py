@@ -32,6 +32,7 @@ class DigitClassifier(nn.Module):
     def __init__(self, channels: int = 1, n_classes: int = 10, width: int = 16):
         super().__init__()
         channels, width = validation.positive_int("channels", channels), validation.positive_int("width", width)
+        self.channels = channels
         self.n_classes = validation.positive_int("n_classes", n_classes)
         self.features = nn.Sequential(
             nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.1),  # (N, w, H/2, W/2)
@@ -47,6 +48,8 @@ class DigitClassifier(nn.Module):
     @torch.no_grad()
     def predict_proba(self, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
         """Class probabilities (N, n_classes) as float32 on the CPU, in eval mode."""
+        images = _images(self, "images", images, nonempty=False)
+        batch_size = validation.positive_int("batch_size", batch_size)
         device = next(self.parameters()).device
         with eval_mode(self):
             out = [F.softmax(self(images[i:i + batch_size].to(device, torch.float32)).float(), dim=1).cpu()
@@ -58,10 +61,29 @@ class DigitClassifier(nn.Module):
         return self.predict_proba(images, batch_size).argmax(1)
 
 
+def _images(model, name: str, images, nonempty: bool = True) -> torch.Tensor:
+    images = validation.tensor(f"{name} (N, C, H, W)", images, ndim=4, nonempty=nonempty)
+    channels = getattr(model, "channels", images.shape[1])
+    if images.shape[1] != channels:
+        raise validation.ArgumentError(f"{name} must have {channels} channel(s), got shape {tuple(images.shape)}")
+    return images
+
+
+def _labels(labels, n: int, name: str = "labels") -> torch.Tensor:
+    labels = validation.tensor(name, labels, ndim=1, floating=False)
+    if labels.is_floating_point() or labels.dtype == torch.bool or len(labels) != n:
+        raise validation.ArgumentError(f"{name} must hold one integer class index per row of the images, ({n},), got "
+                                       f"shape "
+                                       f"{tuple(labels.shape)} and dtype {labels.dtype}")
+    if int(labels.min()) < 0:
+        raise validation.ArgumentError(f"{name} must be >= 0, got {int(labels.min())}")
+    return labels
+
+
 def accuracy(model: DigitClassifier, images: torch.Tensor, labels: torch.Tensor) -> float:
     """Fraction of ``images`` that ``model`` labels correctly."""
-    if len(images) != len(labels) or len(images) == 0:
-        raise ValueError(f"need equal, non-zero numbers of images and labels, got {len(images)} and {len(labels)}")
+    model = validation.module("model", model)
+    images, labels = _images(model, "images", images), _labels(labels, len(images))
     return float((model.predict(images) == labels.cpu()).float().mean())
 
 
@@ -91,13 +113,23 @@ def train_digit_classifier(images: torch.Tensor, labels: torch.Tensor, *, test_i
         seed: seeds the weights, minibatches and augmentation (the global RNG is not touched).
         device: where to train (default CPU: small enough that a GPU is not needed).
     """
-    if images.ndim != 4 or len(images) != len(labels) or len(images) == 0:
-        raise ValueError(f"images must be (N, C, H, W) with N = len(labels) > 0, got {tuple(images.shape)} "
-                         f"and {len(labels)} labels")
-    epochs = validation.positive_int("epochs", epochs)
-    device = torch.device(device or "cpu")
+    images = validation.tensor("images (N, C, H, W)", images, ndim=4)
+    labels = _labels(labels, len(images))
+    if (test_images is None) != (test_labels is None):
+        raise validation.ArgumentError("test_images and test_labels go together: pass both, or neither")
+    if test_images is not None:
+        test_images = validation.tensor("test_images (N, C, H, W)", test_images, ndim=4)
+        if test_images.shape[1:] != images.shape[1:]:
+            raise validation.ArgumentError(f"test_images must be shaped like images, {tuple(images.shape[1:])}, got "
+                                           f"{tuple(test_images.shape[1:])}")
+        test_labels = _labels(test_labels, len(test_images), "test_labels")
+    epochs, batch_size = validation.positive_int("epochs", epochs), validation.positive_int("batch_size", batch_size)
+    lr, width = validation.positive("lr", lr), validation.positive_int("width", width)
+    seed = validation.seed("seed", seed)
+    device = validation.device("device", device or "cpu")
     n_classes = int(labels.max()) + 1
-    max_shift = images.shape[-1] // 8 if max_shift is None else int(max_shift)
+    max_shift = images.shape[-1] // 8 if max_shift is None else validation.integer(
+        "max_shift", max_shift, low=0, high=images.shape[-1] - 1)
     gen = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -137,13 +169,15 @@ def digit_classifier(size: int = 16, seed: int = 0, epochs: int = 15) -> DigitCl
     """A classifier for scikit-learn's digits at ``size`` x ``size``, trained on 80% of them (stratified) and
     scored on the other 20% (``.test_accuracy``). Cached per (size, seed, epochs) within a session; returned in
     eval mode on the CPU. Takes a few seconds on a laptop CPU at size 16."""
-    return _cached_digit_classifier(int(size), int(seed), int(epochs))
+    size = validation.integer("size (the digits are 8x8)", size, low=8)
+    return _cached_digit_classifier(size, validation.seed("seed", seed), validation.positive_int("epochs", epochs))
 
 
 def class_counts(model: DigitClassifier, images: torch.Tensor, min_confidence: float = 0.0) -> np.ndarray:
     """How many ``images`` the classifier assigns to each class, counting only predictions whose probability
     is at least ``min_confidence`` (so blurry or ambiguous samples do not count as covering a class)."""
     min_confidence = validation.probability("min_confidence", min_confidence)
+    model = validation.module("model", model)
     probs = model.predict_proba(images)
     conf, pred = probs.max(1)
     pred = pred[conf >= min_confidence]

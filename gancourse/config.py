@@ -96,13 +96,11 @@ def device(prefer: str | None = None) -> torch.device:
     """
     prefer = prefer or os.environ.get(DEVICE_ENV) or None
     if prefer is not None:
-        kind = torch.device(prefer).type
-        if kind not in ("cpu", "cuda", "mps"):
-            raise ValueError(f"device {prefer!r} is not supported; use cpu, cuda or mps")
+        kind = validation.device("device", prefer).type
         if kind == "cuda" and not torch.cuda.is_available():
-            raise ValueError("device 'cuda' was asked for but no CUDA GPU is available")
+            raise validation.ArgumentError("device 'cuda' was asked for but no CUDA GPU is available")
         if kind == "mps" and not _mps_available():
-            raise ValueError("device 'mps' was asked for but MPS is not available")
+            raise validation.ArgumentError("device 'mps' was asked for but MPS is not available")
         return torch.device(prefer)
     if torch.cuda.is_available():
         return torch.device("cuda")
@@ -127,6 +125,8 @@ def progress(iterable=None, desc: str | None = None, total: int | None = None):
     With no ``iterable``, a bar of ``total`` steps to ``update`` by hand (what the trainers use), or None when bars
     are off.
     """
+    if total is not None:
+        total = validation.nonneg_int("total", total)
     if not progress_enabled():
         return iterable
     from tqdm.auto import tqdm

@@ -11,6 +11,8 @@ import contextlib
 
 import torch
 
+from . import validation
+
 __all__ = ["eval_mode", "torch_threads"]
 
 
@@ -18,6 +20,7 @@ __all__ = ["eval_mode", "torch_threads"]
 def eval_mode(*modules: torch.nn.Module):
     """Run the block with ``modules`` in eval mode (BatchNorm on running stats, no dropout), then put back the
     mode each had, also when the block raises. Yields the first module."""
+    modules = tuple(validation.module("modules", m) for m in modules)
     was_training = [m.training for m in modules]
     for m in modules:
         m.eval()
@@ -31,6 +34,7 @@ def eval_mode(*modules: torch.nn.Module):
 @contextlib.contextmanager
 def torch_threads(n: int | None):
     """Run torch on ``n`` intra-op threads inside the block, then restore the previous count (``None``: leave it)."""
+    n = None if n is None else validation.positive_int("n (threads)", n)
     old = torch.get_num_threads()
     if n:
         torch.set_num_threads(n)

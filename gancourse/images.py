@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 
+import matplotlib.axes
+import matplotlib.colors
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -29,14 +31,14 @@ RESIZE_MODES = ("bilinear", "nearest", "bicubic", "area")
 def as_batch(images) -> torch.Tensor:
     """A float32 CPU tensor (N, C, H, W) from a tensor or array shaped (N, C, H, W), (N, H, W), (C, H, W)
     with C in {1, 3}, or (H, W)."""
-    x = torch.as_tensor(np.asarray(images) if not isinstance(images, torch.Tensor) else images)
-    x = x.detach().to("cpu", torch.float32)
+    x = validation.array("images", images, dtype=torch.float32)
     if x.ndim == 2:  # (H, W)
         x = x[None, None]
     elif x.ndim == 3:  # (C, H, W) for one colour/grey image, else (N, H, W)
         x = x[None] if x.shape[0] in (1, 3) else x[:, None]
     if x.ndim != 4:
-        raise ValueError(f"images must have 2, 3 or 4 dimensions (N, C, H, W), got shape {tuple(x.shape)}")
+        raise validation.ArgumentError(f"images must have 2, 3 or 4 dimensions (N, C, H, W), got shape "
+                                       f"{tuple(x.shape)}")
     return x
 
 
@@ -57,17 +59,18 @@ def make_grid(images, nrow: int = 8, padding: int = 2, value_range=(-1, 1), pad_
     x = as_batch(images)
     n, c, h, w = x.shape
     if c not in (1, 3):
-        raise ValueError(f"images must have 1 or 3 channels, got {c}")
-    if n == 0:
-        raise ValueError("make_grid needs at least one image")
+        raise validation.ArgumentError(f"images must have 1 or 3 channels, got {c}")
     nrow, padding = validation.positive_int("nrow", nrow), validation.nonneg_int("padding", padding)
     if value_range is None:
         low, high = float(x.min()), float(x.max())
         high = high if high > low else low + 1.0
     else:
-        low, high = (float(v) for v in value_range)
+        if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+            raise validation.ArgumentError(f"value_range must be (low, high) or None, got {value_range!r}")
+        low, high = (validation.number("value_range", v) for v in value_range)
         if not high > low:
-            raise ValueError(f"value_range must be (low, high) with high > low, got {value_range!r}")
+            raise validation.ArgumentError(f"value_range must be (low, high) with high > low, got {value_range!r}")
+    pad_value = validation.probability("pad_value", pad_value)
     x = ((x - low) / (high - low)).clamp(0, 1)
     ncol = min(int(nrow), n)
     nrows = math.ceil(n / ncol)
@@ -85,6 +88,10 @@ def show_grid(images, ax=None, nrow: int = 8, padding: int = 2, value_range=(-1,
 
     Grey images use ``cmap`` (default ``gray_r``: dark ink on white, like the digits).
     """
+    if not isinstance(cmap, (str, matplotlib.colors.Colormap)):
+        raise validation.ArgumentError(f"cmap must be a colour map or its name, got {cmap!r}")
+    if ax is not None and not isinstance(ax, matplotlib.axes.Axes):
+        raise validation.ArgumentError(f"ax must be matplotlib axes or None, got {validation.shown(ax)}")
     grid = make_grid(images, nrow=nrow, padding=padding, value_range=value_range,
                      pad_value=0.0 if cmap == "gray_r" else 1.0)
     if ax is None:
@@ -107,13 +114,11 @@ def resize(images: torch.Tensor, size, mode: str = "bilinear", antialias: bool |
     ``mode``: bilinear, nearest, bicubic or area. Antialiasing (for shrinking) is on by default for
     bilinear/bicubic.
     """
+    images = validation.tensor("images (N, C, H, W)", images, ndim=4, finite=False)
     validation.lookup("resize mode", mode, RESIZE_MODES)
-    size = (size, size) if isinstance(size, int) else tuple(size)
-    if len(size) != 2:
-        raise validation.ArgumentError(f"size must be a positive int or a pair of them, got {size!r}")
-    size = tuple(validation.positive_int("size", s) for s in size)
-    if images.ndim != 4:
-        raise ValueError(f"images must be (N, C, H, W), got shape {tuple(images.shape)}")
+    size = _size(size)
+    if antialias is not None:
+        antialias = validation.boolean("antialias", antialias)
     if tuple(images.shape[-2:]) == size:
         return images
     kwargs = {}
@@ -122,23 +127,35 @@ def resize(images: torch.Tensor, size, mode: str = "bilinear", antialias: bool |
     return F.interpolate(images, size=size, mode=mode, **kwargs)
 
 
+def _size(size) -> tuple[int, int]:
+    if isinstance(size, (tuple, list)):
+        if len(size) != 2:
+            raise validation.ArgumentError(f"size must be a positive int or a pair of them, got {size!r}")
+        return tuple(validation.positive_int("size", s) for s in size)
+    s = validation.positive_int("size", size)
+    return s, s
+
+
 def center_crop(images: torch.Tensor, size) -> torch.Tensor:
     """The central ``size`` (int or (H, W)) crop of (N, C, H, W) images."""
-    size = (size, size) if isinstance(size, int) else tuple(size)
+    images = validation.tensor("images (N, C, H, W)", images, ndim=4, floating=False, finite=False)
+    size = _size(size)
     h, w = images.shape[-2:]
-    if size[0] > h or size[1] > w or min(size) < 1:
-        raise ValueError(f"crop size {size} must be positive and fit inside the images ({h}, {w})")
+    if size[0] > h or size[1] > w:
+        raise validation.ArgumentError(f"crop size {size} must fit inside the images ({h}, {w})")
     top, left = (h - size[0]) // 2, (w - size[1]) // 2
     return images[..., top:top + size[0], left:left + size[1]]
 
 
 def to_signed(x: torch.Tensor) -> torch.Tensor:
     """Map pixels from [0, 1] to [-1, 1] (the range of G's tanh): 2x - 1."""
+    x = validation.tensor("x", x, finite=False)
     return x * 2 - 1
 
 
 def to_unit(x: torch.Tensor) -> torch.Tensor:
     """Map from [-1, 1] back to [0, 1], clipped: (x + 1) / 2."""
+    x = validation.tensor("x", x, finite=False)
     return ((x + 1) / 2).clamp(0, 1)
 
 
@@ -149,8 +166,8 @@ def random_hflip(images: torch.Tensor, p: float = 0.5, generator: torch.Generato
     same flips whatever device the images are on.
     """
     p = validation.probability("p (a probability)", p)
-    if images.ndim != 4:
-        raise ValueError(f"images must be (N, C, H, W), got shape {tuple(images.shape)}")
+    images = validation.tensor("images (N, C, H, W)", images, ndim=4, floating=False, finite=False)
+    generator = validation.generator("generator", generator)
     gen_device = generator.device if generator is not None else torch.device("cpu")
     flip = torch.rand(images.shape[0], generator=generator, device=gen_device) < p
     flip = flip.to(images.device)[:, None, None, None]

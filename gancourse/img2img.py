@@ -26,15 +26,16 @@ __all__ = [
 
 def _images(name, x):
     """A batch (N, C, H, W) of any dtype, as float32 on the CPU."""
-    x = validation.tensor(f"{name} (N, C, H, W)", x, ndim=4, floating=False, finite=False, nonempty=False)
+    x = validation.tensor(f"{name} (N, C, H, W)", x, ndim=4, floating=False, finite=False)
+    if x.dtype == torch.bool:
+        raise validation.ArgumentError(f"{name} must hold numbers (images of any numeric dtype), got dtype torch.bool")
     return x.detach().float().cpu()
 
 
 def l1_error(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
     """Per-image mean absolute error (N,) between aligned batches of the same shape."""
     fake, real = _images("fake", fake), _images("real", real)
-    if fake.shape != real.shape:
-        raise ValueError(f"fake and real must have the same shape, got {tuple(fake.shape)} and {tuple(real.shape)}")
+    validation.same_shape("fake and real", fake, real)
     return (fake - real).abs().flatten(1).mean(1)
 
 
@@ -42,7 +43,7 @@ def hf_energy(x: torch.Tensor) -> torch.Tensor:
     """Per-image high-frequency energy (N,): mean over pixels and channels of (x - box3x3(x))^2."""
     x = _images("x", x)
     if min(x.shape[-2:]) < 3:
-        raise ValueError(f"images must be at least 3 x 3, got {tuple(x.shape[-2:])}")
+        raise validation.ArgumentError(f"x must hold images of at least 3 x 3, got {tuple(x.shape[-2:])}")
     blur = F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
     return ((x - blur) ** 2).flatten(1).mean(1)
 
@@ -50,6 +51,13 @@ def hf_energy(x: torch.Tensor) -> torch.Tensor:
 def sharpness_ratio(fake: torch.Tensor, real: torch.Tensor) -> float:
     """mean hf_energy(fake) / mean hf_energy(real): about 1 when the fakes carry as much fine detail as real
     images, well below 1 for blurry outputs, above 1 for noisy ones."""
+    fake, real = _images("fake", fake), _images("real", real)
+    if fake.shape[1] != real.shape[1]:
+        raise validation.ArgumentError(f"fake and real must have the same channels, got {fake.shape[1]} and "
+                                       f"{real.shape[1]}")
+    for name, x in (("fake", fake), ("real", real)):
+        if min(x.shape[-2:]) < 3:
+            raise validation.ArgumentError(f"{name} must hold images of at least 3 x 3, got {tuple(x.shape[-2:])}")
     return float(hf_energy(fake).mean() / hf_energy(real).mean().clamp_min(1e-12))
 
 
@@ -64,12 +72,13 @@ def patch_swd(x: torch.Tensor, y: torch.Tensor, patch: int = 5, n_patches: int =
     """
     x, y = _images("x", x), _images("y", y)
     if x.shape[1] != y.shape[1]:
-        raise ValueError(f"x and y must have the same channels, got {x.shape[1]} and {y.shape[1]}")
+        raise validation.ArgumentError(f"x and y must have the same channels, got {x.shape[1]} and {y.shape[1]}")
     patch, n_patches = validation.positive_int("patch", patch), validation.positive_int("n_patches", n_patches)
     n_proj = validation.positive_int("n_proj", n_proj)
     if patch > min(*x.shape[-2:], *y.shape[-2:]):
-        raise ValueError(f"patch {patch} is larger than the images")
-    g = torch.Generator().manual_seed(seed)
+        raise validation.ArgumentError(f"patch {patch} is larger than the images of x or y ({tuple(x.shape[-2:])}, "
+                                       f"{tuple(y.shape[-2:])})")
+    g = torch.Generator().manual_seed(validation.seed("seed", seed))
 
     def draw(imgs):
         n, c, h, w = imgs.shape
@@ -110,6 +119,7 @@ class DomainClassifier(torch.nn.Module):
 
     def __init__(self, channels: int = 3, width: int = 16):
         super().__init__()
+        self.channels, width = validation.positive_int("channels", channels), validation.positive_int("width", width)
         self.net = torch.nn.Sequential(
             torch.nn.Conv2d(channels, width, 4, 2, 1), torch.nn.LeakyReLU(0.2),  # (N, w, H/2, W/2)
             torch.nn.Conv2d(width, 2 * width, 4, 2, 1), torch.nn.LeakyReLU(0.2),  # (N, 2w, H/4, W/4)
@@ -122,6 +132,10 @@ class DomainClassifier(torch.nn.Module):
     @torch.no_grad()
     def prob_b(self, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
         """P(domain B | x) for each image, (N,) float32 on the CPU, in eval mode."""
+        x = _images("x", x)
+        if x.shape[1] != self.channels:
+            raise validation.ArgumentError(f"x must have {self.channels} channels, got shape {tuple(x.shape)}")
+        batch_size = validation.positive_int("batch_size", batch_size)
         was = self.training
         self.eval()
         dev = next(self.parameters()).device
@@ -140,8 +154,11 @@ def train_domain_classifier(A: torch.Tensor, B: torch.Tensor, steps: int = 300, 
     """
     A, B = _images("A", A), _images("B", B)
     if A.shape[1:] != B.shape[1:]:
-        raise ValueError(f"A and B must hold images of one shape, got {tuple(A.shape[1:])} and {tuple(B.shape[1:])}")
-    steps = validation.positive_int("steps", steps)
+        raise validation.ArgumentError(f"A and B must hold images of one shape, got {tuple(A.shape[1:])} and "
+                                       f"{tuple(B.shape[1:])}")
+    steps, batch_size = validation.positive_int("steps", steps), validation.integer("batch_size", batch_size, low=2)
+    lr, seed = validation.positive("lr", lr), validation.seed("seed", seed)
+    width = validation.positive_int("width", width)
     g = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)

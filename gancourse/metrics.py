@@ -31,9 +31,7 @@ __all__ = ["mode_coverage", "nearest_mode_fractions", "blurred_histogram", "js_k
 
 
 def _as_2d(name: str, a) -> torch.Tensor:
-    if isinstance(a, np.ndarray):
-        a = torch.from_numpy(a)
-    a = torch.as_tensor(a).detach().to("cpu", torch.float64)
+    a = validation.array(name, a, nonempty=False, finite=True)  # NaN or inf centres or samples match no mode
     if a.ndim != 2:
         raise validation.ArgumentError(f"{name} must be a 2-D array of shape (N, dim), got shape {tuple(a.shape)}")
     if a.shape[0] == 0 or a.shape[1] == 0:
@@ -109,8 +107,10 @@ def _gauss_matrix(bins: int, sigma_bins: float) -> np.ndarray:
 
 
 def _window(dim: int, lo, hi) -> tuple[np.ndarray, np.ndarray]:
-    lo = np.broadcast_to(np.asarray(lo, dtype=float), (dim,))
-    hi = np.broadcast_to(np.asarray(hi, dtype=float), (dim,))
+    lo, hi = (validation.array(k, v, ndim=(0, 1), finite=True).numpy() for k, v in (("lo", lo), ("hi", hi)))
+    if lo.size not in (1, dim) or hi.size not in (1, dim):
+        raise validation.ArgumentError(f"lo and hi must be one number or {dim} each, got {lo} and {hi}")
+    lo, hi = np.broadcast_to(lo, (dim,)), np.broadcast_to(hi, (dim,))
     if not np.all(hi > lo):
         raise validation.ArgumentError(f"the window needs lo < hi, got lo={lo}, hi={hi}")
     return lo, hi
@@ -123,8 +123,11 @@ def blurred_histogram(points, lo, hi, bins: int = 64, sigma: float | None = None
     Points outside the window are clamped onto its border (they count, at the edge). Not normalised: shape (bins,)
     or (bins, bins), rows along the first coordinate.
     """
-    points = np.asarray(points, dtype=float)
+    points = _as_2d("points", points).numpy()
     dim = points.shape[1]
+    if dim not in (1, 2):
+        raise validation.ArgumentError(f"points must be (n, 1) or (n, 2), got shape {points.shape}")
+    bins = validation.positive_int("bins", bins)
     lo, hi = _window(dim, lo, hi)
     sigma = 0.04 * float(np.max(hi - lo)) if sigma is None else validation.positive("sigma", sigma)
     pts = np.clip(points, lo, hi)
@@ -142,7 +145,8 @@ def js_kl_binned(real, fake, lo, hi, bins: int = 64, sigma: float | None = None)
     The blurred histograms are normalised (plus a floor of 1e-12, so KL stays finite) and passed to
     :func:`gancourse.theory.jsd` and :func:`gancourse.theory.kl` as discrete densities (cell volume 1). 1-D or 2-D.
     """
-    real, fake = np.asarray(real, dtype=float), np.asarray(fake, dtype=float)
+    real, fake = (validation.array(k, v, nonempty=False, finite=True).numpy() for k, v in (("real", real),
+                                                                                        ("fake", fake)))
     if real.ndim != 2 or fake.ndim != 2 or real.shape[1] != fake.shape[1] or real.shape[1] not in (1, 2):
         raise validation.ArgumentError(f"real and fake must be (n, 1) or (n, 2) arrays of one dimension, got "
                                        f"{real.shape} and {fake.shape}")

@@ -44,9 +44,7 @@ class ShiftGenerator(nn.Module):
 
     def __init__(self, shift, scale: float = 1.0):
         super().__init__()
-        shift = torch.as_tensor(shift, dtype=torch.float32).flatten()
-        if shift.numel() == 0 or not torch.isfinite(shift).all():
-            raise ValueError(f"shift must be a non-empty vector of finite numbers, got {shift.tolist()}")
+        shift = validation.array("shift", shift, ndim=(0, 1), finite=True, dtype=torch.float32).flatten()
         scale = validation.positive("scale", scale)
         self.z_dim = self.dim = shift.numel()
         self.shift = nn.Parameter(shift)
@@ -98,10 +96,17 @@ def g_grad_norms(G: nn.Module, D: nn.Module, z: torch.Tensor) -> tuple[float, fl
 
     Uses ``torch.autograd.grad``, so neither G's nor D's ``.grad`` fields are touched.
     """
+    G, D = validation.module("G", G), validation.module("D", D)
     params = [p for p in G.parameters() if p.requires_grad]
     if not params:
-        raise ValueError("G has no trainable parameters to take a gradient with respect to")
-    d_fake = D(G(z))  # logits, (B,)
+        raise validation.ArgumentError("G has no trainable parameters to take a gradient with respect to")
+    z = validation.tensor("z", z, ndim=2, finite=False)
+    if z.shape[1] != getattr(G, "z_dim", z.shape[1]):
+        raise validation.ArgumentError(f"z must be (B, {G.z_dim}) noise for G, got shape {tuple(z.shape)}")
+    try:
+        d_fake = D(G(z))  # logits, (B,)
+    except RuntimeError as e:
+        raise validation.ArgumentError(f"D cannot take G's samples (or G its noise z {tuple(z.shape)}): {e}") from e
     out = []
     for loss_fn in (losses.minimax_g_loss, losses.nonsaturating_g_loss):
         grads = torch.autograd.grad(loss_fn(d_fake), params, retain_graph=True, allow_unused=True)
@@ -143,13 +148,16 @@ def train_d_against(data, G: nn.Module, *, width: int = 64, depth: int = 2, lr: 
     Returns:
         A :class:`SaturationResult`.
     """
-    steps, seed = validation.nonneg_int("steps", steps), validation.nonneg_int("seed", seed)
+    steps, seed = validation.nonneg_int("steps", steps), validation.seed("seed", seed)
     batch_size, n_eval = validation.positive_int("batch_size", batch_size), validation.positive_int("n_eval", n_eval)
     if not hasattr(data, "sample"):
-        raise ValueError(f"data must have a sample(n, generator) method, got {type(data).__name__}")
+        raise validation.ArgumentError(f"data must have a sample(n, generator) method, got {type(data).__name__}")
+    G = validation.module("G", G)
     z_dim = getattr(G, "z_dim", None)
     if z_dim is None:
-        raise ValueError("G needs a z_dim attribute (the size of its noise)")
+        raise validation.ArgumentError("G needs a z_dim attribute (the size of its noise)")
+    if isinstance(measure_at, (str, bytes)) or (measure_at is not None and not hasattr(measure_at, "__iter__")):
+        raise validation.ArgumentError(f"measure_at must be a list of steps, got {measure_at!r}")
     if measure_at is None:
         measure_at = default_measure_steps(steps)
     measure_at = sorted({validation.nonneg_int("measure_at entries", s) for s in measure_at})
@@ -157,7 +165,9 @@ def train_d_against(data, G: nn.Module, *, width: int = 64, depth: int = 2, lr: 
         raise ValueError("measure_at must name at least one step")
     if measure_at[-1] > steps:
         raise ValueError(f"measure_at asks for step {measure_at[-1]} but D trains only {steps} steps")
-    dev = torch.device(device) if device is not None else torch.device("cpu")
+    dev = validation.device("device", device) if device is not None else torch.device("cpu")
+    betas = validation.betas("betas", betas)
+    grid = None if grid is None else validation.array("grid", grid, ndim=(1, 2))
 
     data_rng = torch.Generator().manual_seed(seed + 1)
     eval_rng = torch.Generator().manual_seed(seed + 2)
@@ -165,14 +175,14 @@ def train_d_against(data, G: nn.Module, *, width: int = 64, depth: int = 2, lr: 
     with torch.random.fork_rng(devices=[]):  # D's initialisation is seeded without touching the global RNG
         torch.manual_seed(seed)
         D = MLPDiscriminator(dim, width=width, depth=depth, act=act).to(dev)
-    opt = adam(D.parameters(), lr, betas, dev)
+    opt = adam(D.parameters(), lr, betas, dev, name="lr (D's learning rate)")
     G = G.to(dev)
     z_eval = torch.randn(n_eval, z_dim, generator=eval_rng).to(dev)
     real_eval = data.sample(n_eval, generator=eval_rng).to(dev)
     with torch.no_grad():
         out_dim = G(z_eval[:1]).shape[-1]
     if out_dim != dim:
-        raise ValueError(f"G makes {out_dim}-D samples but the data are {dim}-D")
+        raise validation.ArgumentError(f"G makes {out_dim}-D samples but the data are {dim}-D")
 
     res = SaturationResult([], [], [], [], [], settings=dict(width=width, depth=depth, lr=lr, steps=steps,
                                                                   batch_size=batch_size, act=act, seed=seed))
@@ -201,10 +211,11 @@ def train_d_against(data, G: nn.Module, *, width: int = 64, depth: int = 2, lr: 
             measure(step)
 
     if grid is not None:
-        pts = torch.as_tensor(grid, dtype=torch.float64)
+        pts = grid
         flat = pts[:, None] if pts.ndim == 1 else pts
-        if flat.ndim != 2 or flat.shape[1] != dim:
-            raise ValueError(f"grid must be (N, {dim}) points (or (N,) in 1-D), got shape {tuple(pts.shape)}")
+        if flat.shape[1] != dim:
+            raise validation.ArgumentError(f"grid must be (N, {dim}) points (or (N,) in 1-D), got shape "
+                                           f"{tuple(pts.shape)}")
         with torch.no_grad():
             res.d_on_grid = torch.sigmoid(D(flat.to(dev, torch.float32))).double().cpu()
         res.grid = pts
@@ -221,9 +232,11 @@ def sweep(data, G: nn.Module, name: str, values, **kwargs) -> dict:
     allowed = ("width", "depth", "lr", "steps")
     if name not in allowed:
         raise validation.ArgumentError(f"cannot sweep {name!r}; choose one of {', '.join(allowed)}")
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise validation.ArgumentError(f"values must be a list of settings to sweep, got {values!r}")
     values = list(values)
     if not values:
-        raise ValueError("values must not be empty")
+        raise validation.ArgumentError("values must not be empty")
     if name in kwargs:
         raise ValueError(f"{name!r} is the swept setting; do not also pass it as a keyword")
     out = {"values": values, "minimax": [], "nonsaturating": [], "d_fake": [], "results": []}
@@ -231,7 +244,12 @@ def sweep(data, G: nn.Module, name: str, values, **kwargs) -> dict:
         kw = dict(kwargs, **{name: v})
         if name == "steps":
             kw.setdefault("measure_at", [v])
-        res = train_d_against(data, G, **kw)
+        try:
+            res = train_d_against(data, G, **kw)
+        except validation.ArgumentError as e:
+            if name not in str(e):
+                raise
+            raise validation.ArgumentError(f"values (the swept {name}): {e}") from e
         out["minimax"].append(res.grad_minimax[-1])
         out["nonsaturating"].append(res.grad_nonsaturating[-1])
         out["d_fake"].append(res.d_fake[-1])

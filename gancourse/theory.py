@@ -9,6 +9,9 @@ Densities are passed as *log*-densities evaluated on the grid, and D as *logits*
     W_1(p, q)    = integral |F_p(x) - F_q(x)| dx   (in 1-D, F the cumulative distribution functions)
 
 Integrals use the trapezoid rule on a 1-D grid ``x``, or a Riemann sum with cell volume ``dx`` on any grid.
+
+Every function takes tensors, NumPy arrays or lists and checks them (:func:`gancourse.validation.array`): numbers,
+not empty, no NaN, and the shapes that must agree do; log-densities may hold -inf (a zero density).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from . import validation
 from .contexts import eval_mode
 
 __all__ = [
@@ -28,16 +32,23 @@ __all__ = [
 LOG4 = math.log(4.0)
 
 
-def _t(a) -> torch.Tensor:
-    return torch.as_tensor(a, dtype=torch.float64)
+def _t(a, name: str = "values") -> torch.Tensor:
+    return validation.array(name, a)
+
+
+def _grid(**named) -> list[torch.Tensor]:
+    """The named arrays, checked, as float64 tensors of one shape."""
+    out = [_t(v, k) for k, v in named.items()]
+    validation.same_shape(" and ".join(named), *out)
+    return out
 
 
 def grid_1d(lo: float, hi: float, n: int = 4001) -> torch.Tensor:
     """An evenly spaced float64 grid on [lo, hi] with n points."""
+    lo, hi = validation.number("lo", lo), validation.number("hi", hi)
     if not hi > lo:
-        raise ValueError(f"grid needs lo < hi, got lo={lo}, hi={hi}")
-    if n < 2:
-        raise ValueError(f"grid needs at least 2 points, got n={n}")
+        raise validation.ArgumentError(f"the grid needs lo < hi, got lo={lo}, hi={hi}")
+    n = validation.integer("n (grid points)", n, low=2)
     return torch.linspace(lo, hi, n, dtype=torch.float64)
 
 
@@ -51,9 +62,8 @@ def grid_2d(lo: float, hi: float, n: int = 201) -> tuple[torch.Tensor, float]:
 
 def gaussian_log_pdf(x, mu: float = 0.0, sigma: float = 1.0) -> torch.Tensor:
     """log N(x; mu, sigma^2), elementwise."""
-    if not sigma > 0:
-        raise ValueError(f"sigma must be positive, got {sigma}")
-    x = _t(x)
+    mu, sigma = validation.number("mu", mu), validation.positive("sigma", sigma)
+    x = validation.array("x", x, nonempty=False)
     return -0.5 * ((x - mu) / sigma) ** 2 - math.log(sigma) - 0.5 * math.log(2 * math.pi)
 
 
@@ -61,18 +71,20 @@ def integrate(values, x=None, dx: float | None = None) -> float:
     """Integral of ``values`` over the grid: trapezoid rule on a 1-D ``x``, else sum * ``dx``."""
     values = _t(values)
     if (x is None) == (dx is None):
-        raise ValueError("pass exactly one of x (a 1-D grid) or dx (the cell volume)")
+        raise validation.ArgumentError("pass exactly one of x (a 1-D grid) or dx (the cell volume)")
     if x is not None:
-        x = _t(x)
-        if x.ndim != 1 or x.shape != values.shape:
-            raise ValueError(f"x must be 1-D and match values, got {tuple(x.shape)} and {tuple(values.shape)}")
+        x = validation.array("x", x, ndim=1, finite=True)
+        if x.shape != values.shape:
+            raise validation.ArgumentError(f"x must match the values' shape, got {tuple(x.shape)} and "
+                                           f"{tuple(values.shape)}")
         return float(torch.trapezoid(values, x))
-    return float(values.sum() * dx)
+    return float(values.sum() * validation.positive("dx", dx))
 
 
 def optimal_d_logit(log_p_data, log_p_g) -> torch.Tensor:
     """The logit of D*: log p_data - log p_g."""
-    return _t(log_p_data) - _t(log_p_g)
+    log_p_data, log_p_g = _grid(log_p_data=log_p_data, log_p_g=log_p_g)
+    return log_p_data - log_p_g
 
 
 def optimal_d(log_p_data, log_p_g) -> torch.Tensor:
@@ -82,14 +94,13 @@ def optimal_d(log_p_data, log_p_g) -> torch.Tensor:
 
 def _expect(log_p, f, x, dx):
     """E_p[f] = integral of exp(log_p) * f, with 0 * anything = 0 where the density underflows."""
-    p = torch.exp(_t(log_p))
-    f = _t(f)
+    p = torch.exp(log_p)  # both checked by the caller; f may hold NaN where p = 0 (-inf - -inf)
     return integrate(torch.where(p > 0, p * f, torch.zeros_like(p)), x, dx)
 
 
 def value(d_logit, log_p_data, log_p_g, x=None, dx=None) -> float:
     """V(G, D) = E_{p_data}[log D(x)] + E_{p_g}[log(1 - D(x))] for D given by its logits on the grid."""
-    d_logit = _t(d_logit)
+    d_logit, log_p_data, log_p_g = _grid(d_logit=d_logit, log_p_data=log_p_data, log_p_g=log_p_g)
     return _expect(log_p_data, -F.softplus(-d_logit), x, dx) + _expect(log_p_g, -F.softplus(d_logit), x, dx)
 
 
@@ -100,17 +111,19 @@ def value_optimal(log_p_data, log_p_g, x=None, dx=None) -> float:
 
 def value_mc(d_real: torch.Tensor, d_fake: torch.Tensor) -> float:
     """The Monte-Carlo estimate of V(G, D) from D's logits on real samples and on G's samples."""
+    d_real, d_fake = validation.array("d_real", d_real), validation.array("d_fake", d_fake)
     return float(-F.softplus(-d_real.double()).mean() - F.softplus(d_fake.double()).mean())
 
 
 def kl(log_p, log_q, x=None, dx=None) -> float:
     """KL(p || q) = E_p[log p - log q]."""
-    return _expect(log_p, _t(log_p) - _t(log_q), x, dx)
+    log_p, log_q = _grid(log_p=log_p, log_q=log_q)
+    return _expect(log_p, log_p - log_q, x, dx)
 
 
 def jsd(log_p, log_q, x=None, dx=None) -> float:
     """JSD(p || q) = KL(p || m)/2 + KL(q || m)/2 with m = (p + q)/2; it is at most log 2."""
-    log_p, log_q = _t(log_p), _t(log_q)
+    log_p, log_q = _grid(log_p=log_p, log_q=log_q)
     log_m = torch.logaddexp(log_p, log_q) - math.log(2.0)
     return 0.5 * kl(log_p, log_m, x, dx) + 0.5 * kl(log_q, log_m, x, dx)
 
@@ -121,18 +134,18 @@ def wasserstein_1d(log_p, log_q, x) -> float:
     The CDFs are cumulative trapezoid sums of exp(log density), each normalised to 1 on the grid, so the grid
     must hold (almost) all of both masses.
     """
-    x = _t(x)
-    log_p, log_q = _t(log_p), _t(log_q)
-    if x.ndim != 1 or x.shape != log_p.shape or x.shape != log_q.shape:
-        raise ValueError(f"x, log_p and log_q must be 1-D and of one shape, got {tuple(x.shape)}, "
-                         f"{tuple(log_p.shape)} and {tuple(log_q.shape)}")
+    x = validation.array("x", x, ndim=1, finite=True)
+    log_p, log_q = _t(log_p, "log_p"), _t(log_q, "log_q")
+    if not x.shape == log_p.shape == log_q.shape:
+        raise validation.ArgumentError(f"x, log_p and log_q must be 1-D and of one shape, got {tuple(x.shape)}, "
+                                       f"{tuple(log_p.shape)} and {tuple(log_q.shape)}")
 
     def cdf(log_d):
         d = torch.exp(log_d)
         cells = 0.5 * (d[1:] + d[:-1]) * (x[1:] - x[:-1])
         total = cells.sum()
         if not total > 0:
-            raise ValueError("a density has no mass on the grid; widen the grid")
+            raise validation.ArgumentError("log_p or log_q has no mass on the grid x; widen the grid")
         return torch.cat([cells.new_zeros(1), torch.cumsum(cells, 0)]) / total
 
     return integrate((cdf(log_p) - cdf(log_q)).abs(), x)
@@ -143,9 +156,10 @@ def wasserstein_1d_samples(a, b) -> float:
 
     In 1-D the optimal transport plan matches the i-th smallest of ``a`` with the i-th smallest of ``b``.
     """
-    a, b = _t(a).flatten(), _t(b).flatten()
-    if a.numel() == 0 or a.numel() != b.numel():
-        raise ValueError(f"a and b must be non-empty and of equal size, got {a.numel()} and {b.numel()}")
+    a = validation.array("a", a, finite=True).flatten()
+    b = validation.array("b", b, finite=True).flatten()
+    if a.numel() != b.numel():
+        raise validation.ArgumentError(f"a and b must be of equal size, got {a.numel()} and {b.numel()}")
     return float((torch.sort(a).values - torch.sort(b).values).abs().mean())
 
 
@@ -170,9 +184,10 @@ def soft_penalty_critic_1d(mu_real: float, std_real: float, mu_fake: float, std_
     Note: with a two-sided penalty, slopes of the wrong sign are a second, worse local maximum
     (|g| = 1 - |Delta| / (2 lam rho) where that is positive): a critic that starts there stays there.
     """
-    for name, v in (("std_real", std_real), ("std_fake", std_fake), ("lam", lam)):
-        if not float(v) > 0:
-            raise ValueError(f"{name} must be positive, got {v!r}")
+    mu_real, mu_fake = validation.number("mu_real", mu_real), validation.number("mu_fake", mu_fake)
+    std_real, std_fake = validation.positive("std_real", std_real), validation.positive("std_fake", std_fake)
+    lam, width = validation.positive("lam", lam), validation.positive("width", width)
+    n, n_eps = validation.integer("n (grid points)", n, low=2), validation.positive_int("n_eps", n_eps)
     s_max = max(std_real, std_fake)
     x = torch.linspace(min(mu_real, mu_fake) - width * s_max, max(mu_real, mu_fake) + width * s_max, n,
                        dtype=torch.float64)
@@ -197,10 +212,15 @@ def soft_penalty_critic_1d(mu_real: float, std_real: float, mu_fake: float, std_
 @torch.no_grad()
 def d_logits_on(D: torch.nn.Module, x) -> torch.Tensor:
     """Evaluate a discriminator's logits on grid points (1-D grids become (N, 1)); returns float64 on the CPU."""
-    x = _t(x)
+    D = validation.module("D", D)
+    x = validation.array("x", x, ndim=(1, 2))
     if x.ndim == 1:
         x = x[:, None]
     param = next(D.parameters(), None)
     dev = param.device if param is not None else torch.device("cpu")
     with eval_mode(D):
-        return D(x.to(dev, torch.float32)).double().cpu().reshape(-1)
+        try:
+            out = D(x.to(dev, torch.float32))
+        except RuntimeError as e:
+            raise validation.ArgumentError(f"x of shape {tuple(x.shape)} does not fit D: {e}") from e
+        return out.double().cpu().reshape(-1)

@@ -25,7 +25,7 @@ import torch
 __all__ = [
     "ArgumentError", "integer", "number", "probability", "choice", "boolean", "seed", "tensor", "batch",
     "positive_int", "nonneg_int", "power_of_two", "positive", "nonneg", "string", "path", "lookup", "Range",
-    "Checked",
+    "Checked", "device", "shown", "array", "same_shape", "module", "generator", "function", "betas", "size_pair",
 ]
 
 SEED_MAX = 2**32  # numpy's limit; torch takes larger seeds, but one range for every seed is simpler
@@ -35,11 +35,18 @@ class ArgumentError(ValueError, TypeError):
     """A public function or class got an argument it cannot use; the message names it and says what is allowed."""
 
 
+def shown(value) -> str:
+    """``value`` as an error message shows it: its repr, cut to 80 characters (a tensor or an array: its type,
+    shape and dtype)."""
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        return f"a {type(value).__module__.split('.')[0]}.{type(value).__name__} of shape {tuple(value.shape)} " \
+               f"and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _fail(name: str, what: str, value) -> ArgumentError:
-    shown = repr(value)
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
-    return ArgumentError(f"{name} must be {what}, got {shown}")
+    return ArgumentError(f"{name} must be {what}, got {shown(value)}")
 
 
 def _bounds(low, high, low_open=False, high_open=False) -> str:
@@ -185,6 +192,21 @@ def seed(name: str, value) -> int:
     return integer(name, value, low=0, high=SEED_MAX - 1)
 
 
+def device(name: str, value) -> torch.device:
+    """A device the course runs on: ``'cpu'``, ``'cuda'``, ``'cuda:N'``, ``'mps'`` or such a ``torch.device`` (not
+    whether it is present: :func:`gancourse.device` checks that)."""
+    what = "'cpu', 'cuda', 'cuda:N', 'mps' or a torch.device"
+    if isinstance(value, bool) or not isinstance(value, (str, torch.device, int)):
+        raise _fail(name, what, value)
+    try:
+        out = torch.device(value)
+    except (RuntimeError, TypeError, ValueError):
+        raise _fail(name, what, value) from None
+    if out.type not in ("cpu", "cuda", "mps"):
+        raise ArgumentError(f"{name} {shown(value)} is not supported; use 'cpu', 'cuda', 'cuda:N' or 'mps'")
+    return out
+
+
 _FLOATS = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 
@@ -216,6 +238,93 @@ def tensor(name: str, value, *, ndim: int | Iterable[int] | None = None, size: M
     if finite and value.numel() and value.dtype in _FLOATS and not bool(torch.isfinite(value).all()):
         raise ArgumentError(f"{name} contains NaN or infinite values")
     return value
+
+
+def array(name: str, value, *, ndim: int | Iterable[int] | None = None, nonempty: bool = True, nan: bool = False,
+          finite: bool = False, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """Numbers on a grid or a sample: a tensor, a NumPy array, a (nested) list of numbers or one number, returned as
+    a ``dtype`` tensor on the CPU. Refused: None, strings, bools, non-numeric arrays, the wrong rank (``ndim``),
+    empty arrays (unless ``nonempty=False``), NaN (unless ``nan=True``) and, with ``finite=True``, infinities
+    (log-densities may be -inf: the log of a zero density)."""
+    what = "numbers (a tensor, an array or a list)"
+    if value is None or isinstance(value, (str, bytes, bool, dict)) or (
+            isinstance(value, torch.Tensor) and value.dtype == torch.bool) or (
+            isinstance(value, np.ndarray) and value.dtype.kind not in "iuf"):
+        raise _fail(name, what, value)
+    try:
+        out = (value.detach() if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value)))
+        if not (out.is_floating_point() or out.dtype in (torch.int8, torch.int16, torch.int32, torch.int64,
+                                                          torch.uint8)):
+            raise TypeError
+        out = out.to("cpu", dtype)
+    except (TypeError, ValueError, RuntimeError):
+        raise _fail(name, what, value) from None
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if out.ndim not in allowed:
+            raise ArgumentError(f"{name} must have {' or '.join(map(str, allowed))} dimensions, got shape "
+                                f"{tuple(out.shape)}")
+    if nonempty and out.numel() == 0:
+        raise ArgumentError(f"{name} must not be empty, got shape {tuple(out.shape)}")
+    if finite and not bool(torch.isfinite(out).all()):
+        raise ArgumentError(f"{name} contains NaN or infinite values")
+    if not nan and bool(torch.isnan(out).any()):
+        raise ArgumentError(f"{name} contains NaN")
+    return out
+
+
+def same_shape(names: str, *tensors: torch.Tensor) -> None:
+    """Tensors that must have one shape (``names``: how the message calls them, e.g. ``"fake and real"``)."""
+    shapes = [tuple(t.shape) for t in tensors]
+    if len(set(shapes)) > 1:
+        raise ArgumentError(f"{names} must have the same shape, got {' and '.join(map(str, shapes))}")
+
+
+def module(name: str, value) -> torch.nn.Module:
+    """A ``torch.nn.Module`` (a generator, a discriminator, a layer)."""
+    if not isinstance(value, torch.nn.Module):
+        raise _fail(name, "a torch.nn.Module", value)
+    return value
+
+
+def generator(name: str, value) -> torch.Generator | None:
+    """A ``torch.Generator``, or None (the global random stream)."""
+    if value is not None and not isinstance(value, torch.Generator):
+        raise _fail(name, "a torch.Generator or None", value)
+    return value
+
+
+def function(name: str, value):
+    """Something callable (a function, a loss, a callback)."""
+    if not callable(value) or isinstance(value, type):
+        raise _fail(name, "a function", value)
+    return value
+
+
+def betas(name: str, value) -> tuple[float, float]:
+    """Adam's ``betas``: a pair of numbers in [0, 1)."""
+    what = "a pair of numbers in [0, 1), e.g. (0.5, 0.999)"
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise _fail(name, what, value)
+    try:
+        return tuple(number(name, b, low=0, high=1, high_open=True) for b in value)
+    except ArgumentError:
+        raise _fail(name, what, value) from None
+
+
+def size_pair(name: str, value, *, low: float = 0, integral: bool = False) -> tuple:
+    """A pair (a figure size in inches, an image size (H, W)), each a finite number > ``low`` (an integer when
+    ``integral``)."""
+    kind = "integers" if integral else "numbers"
+    what = f"a pair of {kind} > {low:g}"
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise _fail(name, what, value)
+    try:
+        check = (lambda v: integer(name, v, low=int(low) + 1)) if integral else (
+            lambda v: number(name, v, low=low, low_open=True))
+        return tuple(check(v) for v in value)
+    except ArgumentError:
+        raise _fail(name, what, value) from None
 
 
 def batch(name: str, value, *, dim: int | None = None, image: bool = False) -> torch.Tensor:

@@ -111,5 +111,5 @@ def test_bad_arguments():
         scenes.unpaired_scenes(2, styles=("day",))
     with pytest.raises(ValueError, match="labels"):
         scenes.label_image(torch.zeros(2, 4, 4))
-    with pytest.raises(ValueError, match="non-empty"):
+    with pytest.raises(ValueError, match="must not be empty"):
         scenes.Unpaired(torch.zeros(0, 3, 8, 8), torch.zeros(2, 3, 8, 8))

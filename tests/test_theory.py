@@ -104,7 +104,7 @@ def test_bad_arguments():
         th.grid_1d(1, 0)
     with pytest.raises(ValueError, match="exactly one of x"):
         th.integrate(np.ones(3))
-    with pytest.raises(ValueError, match="sigma must be positive"):
+    with pytest.raises(ValueError, match="sigma must be a finite number > 0"):
         th.gaussian_log_pdf(0.0, sigma=0)
 
 

@@ -88,7 +88,7 @@ def test_make_by_name():
     (lambda: toy.ring(std=-0.1), "std must be a finite number > 0, got -0.1"),
     (lambda: toy.ring(n_modes=0), "n_modes must be an integer >= 1, got 0"),
     (lambda: toy.grid(n_per_side=0), "n_per_side"),
-    (lambda: toy.Mixture1D([], std=1.0), "non-empty"),
+    (lambda: toy.Mixture1D([], std=1.0), "means must not be empty"),
     (lambda: toy.Mixture1D([0.0, 1.0], std=0.0), "std must be positive"),
     (lambda: toy.Mixture1D([0.0, 1.0], std=[1.0, 1.0, 1.0]), "one per mode"),
     (lambda: toy.Mixture1D([0.0, 1.0], weights=[1.0, -1.0]), "non-negative"),

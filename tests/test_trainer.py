@@ -179,9 +179,14 @@ def test_divergence_names_the_step_when_syncing_in_chunks():
         return logs
 
     t.d_step = d_step
-    with pytest.raises(TrainingDiverged, match="at step 7: loss_D = inf"):
+    before = [p.clone() for p in t.D.parameters()]
+    with pytest.raises(TrainingDiverged, match="at step 7: loss_D = inf") as info:
         t.fit(toy.ring(), steps=20, batch_size=8, progress=False)
-    assert t.history["step"] == list(range(1, 7))
+    # steps 1-6 were never checked on the host (sync_every=10): the trainer is back at its last check, step 0,
+    # models, step and history alike, and the message says so
+    assert "back at step 0" in str(info.value) and info.value.restored_step == 0
+    assert t.global_step == 0 and t.history.get("step", []) == []
+    assert all(torch.equal(a, b) for a, b in zip(before, t.D.parameters()))
 
 
 def test_samplers():
@@ -301,3 +306,31 @@ def test_set_learning_rates_by_optimizer_name():
     t.set_learning_rates(G=1e-2)
     t.step(toy.ring().sample(8))
     assert t.opt_G.param_groups[0]["lr"] == pytest.approx(1e-2 * (1 - 1 / 3))
+
+
+def test_bad_batches_are_refused_by_name_before_any_update():
+    t = make_trainer()
+    before = [p.clone() for m in (t.G, t.D) for p in m.parameters()]
+    cases = {
+        "batch must hold samples of G's shape \\(2,\\)": (torch.zeros(4, 3), torch.zeros(2, 2, 2), torch.zeros(4)),
+        "batch must be a floating-point tensor": (torch.zeros(4, 2, dtype=torch.long), torch.zeros(4, 2).bool()),
+        "batch must be a torch.Tensor .*torch.as_tensor": (torch.zeros(4, 2).numpy(), [[0.0, 1.0], [1.0, 0.0]]),
+        "batch must hold at least one sample": (torch.zeros(0, 2), torch.tensor(1.0)),
+        "batch must be a tensor of real samples, got a tuple": ((torch.zeros(4, 2), torch.zeros(4)),),
+    }
+    for message, batches in cases.items():
+        for batch in batches:
+            with pytest.raises(gc.validation.ArgumentError, match=message):
+                t.step(batch)
+    assert all(torch.equal(a, b) for a, b in zip(before, (p for m in (t.G, t.D) for p in m.parameters())))
+    assert t.global_step == 0 and t.step(torch.zeros(4, 2, dtype=torch.float16))["step"] == 1  # half: converted
+
+
+def test_fit_refuses_data_it_cannot_draw_from():
+    t = make_trainer()
+    for data, message in (([], "data must hold at least one batch"), ("ring", r"gancourse.data.make\('ring'\)"),
+                          (iter([]), "data yielded no batch"), (None, "data must be a toy distribution"),
+                          ({"x": 1}, "data must be"), (torch.zeros(4, 2).numpy(), "torch.as_tensor")):
+        with pytest.raises(gc.validation.ArgumentError, match=message):
+            t.fit(data, steps=2, batch_size=4, progress=False)
+    assert t.global_step == 0

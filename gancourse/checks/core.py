@@ -8,6 +8,8 @@ import math
 import torch
 from torch import nn
 
+from .. import validation
+
 __all__ = ["ExerciseFailed", "fail", "raised", "passed", "name_of", "sigmoid", "mean", "scalar", "diagnose",
            "check_loss", "FixedLinear"]
 
@@ -33,7 +35,8 @@ def passed(name: str, n: int):
 
 
 def name_of(fn) -> str:
-    return getattr(fn, "__name__", "your function")
+    """The name to call the learner's function by (refused with an ArgumentError when ``fn`` is not a function)."""
+    return getattr(validation.function("fn", fn), "__name__", "your function")
 
 
 def sigmoid(x: float) -> float:
@@ -65,6 +68,7 @@ def diagnose(value: float, expected: float, candidates: dict) -> str:
 
 
 def check_loss(name, fn, inputs, expected, grads, candidates, extreme=None, stable=True):
+    stable = validation.boolean("stable", stable)
     """Shared logic of the loss checkers: value, slips, gradient and numerical stability."""
     checks = 0
     xs = [torch.tensor(v, dtype=torch.float32, requires_grad=True) for v in inputs]

@@ -1,4 +1,5 @@
-"""Checkers of lessons 01-03: D's minimax loss, G's minimax and non-saturating losses (from logits), one D step."""
+"""Checkers of lessons 01-03: D's minimax loss, G's minimax and non-saturating losses (from logits), one D step,
+the norm of G's gradient."""
 from __future__ import annotations
 
 import copy
@@ -7,9 +8,10 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .core import FixedLinear, check_loss, fail, mean, name_of, passed, raised, sigmoid
+from .. import validation
+from .core import FixedLinear, check_loss, diagnose, fail, mean, name_of, passed, raised, sigmoid
 
-__all__ = ["check_d_loss", "check_g_loss_minimax", "check_g_loss_nonsaturating", "check_d_step"]
+__all__ = ["check_d_loss", "check_g_loss_minimax", "check_g_loss_nonsaturating", "check_d_step", "check_g_grad_norm"]
 
 # Hand-picked logits: a confident real, a confident fake, and values around 0; the batches have different sizes
 # so that a sum, or a mean over both batches together, gives a different number.
@@ -85,7 +87,7 @@ def check_d_step(fn, lr: float = 0.1) -> None:
     w - lr * dL_D/dw, computed here by hand. D's gradients start out holding garbage, so a missing
     ``opt_D.zero_grad()`` shows up; G's gradients must stay empty (the fakes carry no gradient to G).
     """
-    name = name_of(fn)
+    name, lr = name_of(fn), validation.positive("lr", lr)
     G = FixedLinear([[1.0, 0.5], [-0.5, 1.0]], [0.2, -0.1])
     D = FixedLinear([[0.8, -0.3]], [0.1])
     real = torch.tensor([[1.0, 0.0], [0.5, 1.5], [-1.0, 2.0], [0.0, -0.5]])
@@ -134,5 +136,79 @@ def check_d_step(fn, lr: float = 0.1) -> None:
         value = float(torch.as_tensor(out).detach().reshape(()))
         if not math.isclose(value, loss, rel_tol=1e-5):
             fail(name, f"it returns {value:.6g}, expected D's loss before the update, {loss:.6g}.")
+        checks += 1
+    passed(name, checks)
+
+
+# ---------------------------------------------------------------------------------------------- G's gradient norm
+def _minimax_g(d_fake):  # E[log(1 - D(G(z)))] = -E[softplus(l)]
+    return -F.softplus(d_fake).mean()
+
+
+def _nonsaturating_g(d_fake):  # -E[log D(G(z))] = E[softplus(-l)]
+    return F.softplus(-d_fake).mean()
+
+
+def check_g_grad_norm(fn) -> None:
+    """Check ``fn(G, D, z, g_loss)``: the norm ||dL_G/dtheta_G|| of the gradient of ``g_loss(D(G(z)))`` with respect
+    to all of G's parameters together (the square root of the sum of every entry's square), as a number.
+
+    Mocks: linear G (2 -> 2) and D (2 -> one logit), so the gradient is written out here for both G losses:
+    dL/dW = mean_i phi'(l_i) w z_i^T and dL/db = mean_i phi'(l_i) w, with phi' = -D(G(z)) (minimax) or
+    -(1 - D(G(z))) (non-saturating). G's gradients start out holding garbage, so a missing ``zero_grad`` shows up;
+    neither network may change.
+    """
+    name = name_of(fn)
+    z = torch.tensor([[0.3, -1.2], [1.5, 0.4], [-0.7, 0.9], [0.0, 2.0], [-1.8, -0.5]])
+    checks = 0
+    for label, g_loss, dphi in (("minimax", _minimax_g, lambda d: -d), ("non-saturating", _nonsaturating_g,
+                                                                        lambda d: -(1 - d))):
+        G = FixedLinear([[0.9, 0.2], [-0.3, 1.1]], [0.5, -0.2])
+        D = FixedLinear([[1.2, -0.7]], [-0.3])
+        stale = 0.25
+        for p in G.parameters():
+            p.grad = torch.full_like(p, stale)  # left over from "a previous step"
+        before = [p.detach().clone() for p in [*G.parameters(), *D.parameters()]]
+        # the reference, by hand
+        W, b = G.net.weight.detach().double(), G.net.bias.detach().double()
+        w, c = D.net.weight.detach().double()[0], D.net.bias.detach().double()[0]
+        zd = z.double()
+        x = zd @ W.T + b
+        d = torch.sigmoid(x @ w + c)
+        coef = dphi(d) / len(z)                                   # dL/dl_i
+        g_W = (coef[:, None, None] * w[None, :, None] * zd[:, None, :]).sum(0)
+        g_b = coef.sum() * w
+        g_w, g_c = (coef[:, None] * x).sum(0), coef.sum()
+        norm_sq = float(g_W.pow(2).sum() + g_b.pow(2).sum())
+        want = math.sqrt(norm_sq)
+        try:
+            out = fn(G, D, z.clone(), g_loss)
+        except Exception as exc:
+            raised(name, exc, f"called as {name}(G, D, z, g_loss) with the {label} loss")
+        try:
+            value = float(torch.as_tensor(out).detach().reshape(()))
+        except (TypeError, ValueError, RuntimeError):
+            fail(name, f"return one number (the norm), got {type(out).__name__}")
+        if any(not torch.equal(p0, p1.detach()) for p0, p1 in zip(before, [*G.parameters(), *D.parameters()])):
+            fail(name, "a network's weights changed: measuring G's gradient takes no optimizer step.")
+        checks += 1
+        if not math.isclose(value, want, rel_tol=1e-4):
+            loss_value = float(g_loss(D(G(z))).detach())
+            candidates = {
+                "you return the squared norm; take its square root": norm_sq,
+                "you added the norms of G's parameters one by one; the norm of the whole gradient is the square "
+                "root of the sum of all squares": float(g_W.norm() + g_b.norm()),
+                "you included D's parameters in the norm (take the gradient with respect to G's parameters only)":
+                    math.sqrt(norm_sq + float(g_w.pow(2).sum() + g_c ** 2)),
+                "you left out G's bias (the norm covers every parameter of G)":
+                    math.sqrt(float(g_W.pow(2).sum())),
+                "your gradients were added to stale ones left in G's .grad (call G.zero_grad() before backward(), "
+                "or use torch.autograd.grad, which leaves .grad alone)":
+                    math.sqrt(float((g_W + stale).pow(2).sum() + (g_b + stale).pow(2).sum())),
+                "you took the gradient with respect to the samples G(z), not G's parameters":
+                    math.sqrt(float((coef[:, None] * w[None, :]).pow(2).sum())),
+                "you return the size of the loss, not of its gradient": abs(loss_value),
+            }
+            fail(name, f"{label} loss: " + diagnose(value, want, candidates))
         checks += 1
     passed(name, checks)

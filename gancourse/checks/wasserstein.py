@@ -1,4 +1,4 @@
-"""Checker of lesson 05: WGAN-GP's gradient penalty."""
+"""Checkers of lesson 05: W1 between two 1-D densities on a grid, and WGAN-GP's gradient penalty."""
 from __future__ import annotations
 
 import math
@@ -9,7 +9,7 @@ from torch import nn
 
 from .core import diagnose, fail, name_of, passed, raised, scalar
 
-__all__ = ["check_gradient_penalty"]
+__all__ = ["check_gradient_penalty", "check_w1_on_grid"]
 
 
 class RecordingCritic(nn.Module):
@@ -97,4 +97,89 @@ def check_gradient_penalty(fn) -> None:
         fail(name, "the penalty's gradient with respect to D's weights is wrong or missing: use "
                     "create_graph=True in torch.autograd.grad and do not detach the input gradient.")
     checks += 1
+    passed(name, checks)
+
+
+# ---------------------------------------------------------------------------------------------- W1 on a grid
+def _gauss(x, mu, sigma):
+    return -0.5 * ((x - mu) / sigma) ** 2 - math.log(sigma) - 0.5 * math.log(2 * math.pi)
+
+
+def _uniform(x, lo, hi):
+    return torch.where((x >= lo) & (x <= hi), torch.full_like(x, -math.log(hi - lo)), torch.full_like(x, -math.inf))
+
+
+def _w1_cases():
+    """(label, log_p, log_q, x, exact W1): the exact values in closed form, from the quantile functions
+    (W1 = integral over u in [0, 1] of |F_p^-1(u) - F_q^-1(u)|)."""
+    a = torch.linspace(-6.0, 8.0, 7001, dtype=torch.float64)
+    b = torch.linspace(-20.0, 20.0, 20001, dtype=torch.float64)
+    c = torch.linspace(-1.00125, 3.49875, 1801, dtype=torch.float64)  # steps of 0.0025; the jumps fall mid-step
+    return [
+        # a shift moves every quantile by 1.3
+        ("N(0, 0.5^2) and N(1.3, 0.5^2)", _gauss(a, 0, 0.5), _gauss(a, 1.3, 0.5), a, 1.3),
+        # same mean, the CDFs cross at 0: quantiles z and 2z, so W1 = E|z| = sqrt(2/pi)
+        ("N(0, 1) and N(0, 2^2) (their CDFs cross at 0)", _gauss(b, 0, 1), _gauss(b, 0, 2), b, math.sqrt(2 / math.pi)),
+        # quantiles u and 0.5 + 2u: W1 = integral of (0.5 + u) du = 1
+        ("U[0, 1] and U[0.5, 2.5] (log-densities -inf off their supports)", _uniform(c, 0, 1), _uniform(c, 0.5, 2.5),
+         c, 1.0),
+    ]
+
+
+def _trapezoid(y, x):
+    return float(((y[1:] + y[:-1]) * x.diff()).sum() / 2)
+
+
+def _cdf(log_p, x):
+    p = log_p.exp()
+    return torch.cat([torch.zeros(1, dtype=p.dtype), ((p[1:] + p[:-1]) * x.diff() / 2).cumsum(0)])
+
+
+def check_w1_on_grid(fn) -> None:
+    """Check ``fn(log_p, log_q, x)``: W1(p, q) = integral |F_p(x) - F_q(x)| dx of two 1-D densities given by their
+    log-densities on the evenly spaced grid ``x`` (float64), F the cumulative distribution functions.
+
+    Three pairs whose W1 is known in closed form: a shift (W1 = the shift), two Gaussians with the same mean and
+    different widths (their CDFs cross, so |E p - E q| = 0 but W1 = sqrt(2/pi)), and two uniforms. Any cumulative
+    rule is accepted: a left or right sum instead of trapezoids moves each CDF by at most p dx/2, so W1 by at most
+    dx (half the integral of |p - q|, which is at most 2, times dx); the slips are off by far more.
+    """
+    name = name_of(fn)
+    checks = 0
+    for label, log_p, log_q, x, exact in _w1_cases():
+        try:
+            out = fn(log_p.clone(), log_q.clone(), x.clone())
+        except Exception as exc:
+            raised(name, exc, f"called with {label}")
+        if isinstance(out, torch.Tensor):
+            if out.numel() != 1:
+                fail(name, f"return one number (the integral), got a tensor of shape {tuple(out.shape)}")
+            out = out.detach().reshape(())
+        try:
+            value = float(out)
+        except (TypeError, ValueError):
+            fail(name, f"return a number, got {type(out).__name__}")
+        dx = float(x[1] - x[0])
+        if abs(value - exact) <= dx + 1e-6:
+            checks += 1
+            continue
+        if math.isnan(value):
+            fail(name, f"{label}: got nan. The densities are exp(log p), 0 off their supports: no log of a density "
+                        "is needed here.")
+        diff = _cdf(log_p, x) - _cdf(log_q, x)
+        p, q = log_p.exp(), log_q.exp()
+        candidates = {
+            "you left dx out of one of the two integrals (the running sum that makes F, or the final sum)":
+                exact / dx,
+            "you left dx out of both integrals (the running sum that makes F, and the final sum)": exact / dx ** 2,
+            "the absolute value is outside the integral: |integral (F_p - F_q) dx| is |E p - E q|, which is 0 for "
+                "two distributions with the same mean; W1 integrates |F_p - F_q|": abs(_trapezoid(diff, x)),
+            "you integrated |p - q|, the densities' difference (twice the total variation distance); W1 integrates "
+                "the difference of the CDFs": _trapezoid((p - q).abs(), x),
+            "you squared the difference of the CDFs; W1 integrates its absolute value": _trapezoid(diff ** 2, x),
+        }
+        for why, v in candidates.items():
+            if abs(value - v) <= 2 * dx + 1e-3 * abs(v):
+                fail(name, f"{label}: got {value:.6g}, expected {exact:.6g}: {why}.")
+        fail(name, f"{label}: got {value:.6g}, expected {exact:.6g} (integral of |F_p - F_q| dx).")
     passed(name, checks)

@@ -7,6 +7,8 @@ upsampled to the size a DCGAN wants (a power of two such as 16 or 32) and scaled
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import torch
 
@@ -37,9 +39,12 @@ def load_digits(size: int = 16, mode: str = "bilinear", classes=None) -> tuple[t
     x = torch.from_numpy(bunch.images.astype(np.float32) / 16.0)[:, None]  # (N, 1, 8, 8) in [0, 1]
     y = torch.from_numpy(bunch.target.astype(np.int64))
     if classes is not None:
-        keep = sorted({int(c) for c in classes})
-        if not keep or any(not 0 <= c <= 9 for c in keep):
-            raise ValueError(f"classes must be a non-empty set of digits 0..9, got {classes!r}")
+        what = "a non-empty set of digits 0..9, e.g. [0, 1]"
+        if isinstance(classes, (str, bytes)) or not isinstance(classes, Iterable):
+            raise validation.ArgumentError(f"classes must be {what}, got {classes!r}")
+        keep = sorted({validation.integer("classes", c, low=0, high=9) for c in classes})
+        if not keep:
+            raise validation.ArgumentError(f"classes must be {what}, got {classes!r}")
         mask = torch.isin(y, torch.tensor(keep))
         x, y = x[mask], y[mask]
     x = resize(x, int(size), mode=mode).clamp(0, 1)
@@ -49,9 +54,11 @@ def load_digits(size: int = 16, mode: str = "bilinear", classes=None) -> tuple[t
 def train_test_split(images: torch.Tensor, labels: torch.Tensor, test_fraction: float = 0.2, seed: int = 0):
     """Split into (train_images, train_labels, test_images, test_labels), stratified by label, reproducibly."""
     test_fraction = validation.number("test_fraction", test_fraction, low=0, high=1, low_open=True, high_open=True)
+    images = validation.tensor("images", images, floating=False, finite=False)
+    labels = validation.tensor("labels", labels, ndim=1, floating=False, finite=False)
     if len(images) != len(labels):
-        raise ValueError(f"images and labels differ in length: {len(images)} vs {len(labels)}")
-    gen = torch.Generator().manual_seed(seed)
+        raise validation.ArgumentError(f"images and labels differ in length: {len(images)} vs {len(labels)}")
+    gen = torch.Generator().manual_seed(validation.seed("seed", seed))
     test = torch.zeros(len(labels), dtype=torch.bool)
     for c in torch.unique(labels):
         idx = torch.nonzero(labels == c).flatten()

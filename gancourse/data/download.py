@@ -34,8 +34,8 @@ from .. import validation
 from ..validation import ArgumentError
 from .archives import CorruptArchiveError, UnsafeArchiveError, safe_extract
 
-__all__ = ["download", "sha256sum", "safe_extract", "DownloadError", "ChecksumError", "UnsafeArchiveError",
-           "CorruptArchiveError"]
+__all__ = ["download", "sha256sum", "safe_extract", "check_sha256", "check_url", "DownloadError", "ChecksumError",
+           "UnsafeArchiveError", "CorruptArchiveError"]
 
 _URL = r"(?i)(https?://[^/\s]+(/\S*)?|file:/\S+)"
 
@@ -59,14 +59,16 @@ def sha256sum(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def _check_sha(sha256) -> str:
+def check_sha256(sha256) -> str:
+    """``sha256`` as 64 lowercase hex digits, or an ArgumentError that says how to compute it."""
     validation.string("sha256", sha256, pattern=r"\s*[0-9a-fA-F]{64}\s*", what=(
         "the file's expected SHA-256 as 64 hex digits (every download is verified; compute it on a trusted copy "
         "with `sha256sum FILE` or gancourse.data.download.sha256sum)"))
     return sha256.strip().lower()
 
 
-def _check_url(url) -> str:
+def check_url(url) -> str:
+    """``url`` when it is an http://, https:// or file:// address, else an ArgumentError."""
     return validation.string("url", url, pattern=_URL, what="an http://, https:// or file:// address")
 
 
@@ -97,9 +99,9 @@ def download(url: str, path: str | os.PathLike, sha256: str, *, timeout: float =
             left alone and the message says to delete it).
         DownloadError: offline or the server failed; the message says how to provide the file by hand.
     """
-    url = _check_url(url)
+    url = check_url(url)
     path = validation.path("path", path)
-    sha = _check_sha(sha256)
+    sha = check_sha256(sha256)
     timeout = validation.positive("timeout", timeout)
     chunk_size = validation.positive_int("chunk_size", chunk_size)
     keep_partial = validation.boolean("keep_partial", keep_partial)

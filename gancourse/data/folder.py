@@ -17,7 +17,7 @@ import torch
 from .. import validation
 from ..images import center_crop, resize, to_signed
 from ..validation import ArgumentError
-from .download import _check_sha, _check_url, download, safe_extract
+from .download import check_sha256, check_url, download, safe_extract
 
 __all__ = ["load_image_folder", "load_celeba", "IMAGE_EXTENSIONS"]
 
@@ -34,7 +34,7 @@ def _read(path: Path, grey: bool, crop: int | None, size: int) -> torch.Tensor:
     h, w = x.shape[-2:]
     side = min(h, w) if crop is None else crop
     if side > min(h, w):
-        raise ValueError(f"crop {crop} is larger than image {os.fspath(path)!r} ({h}x{w})")
+        raise validation.ArgumentError(f"crop {crop} is larger than image {os.fspath(path)!r} ({h}x{w})")
     x = center_crop(x, side)  # square, from the centre
     return resize(x, size, mode="bilinear").clamp(0, 1)[0]
 
@@ -100,8 +100,8 @@ def load_celeba(root: str | os.PathLike = "data/celeba", size: int = 64, *, crop
     if url is not None or sha256 is not None:  # checked now, not only once a download is needed
         if url is None or sha256 is None:
             raise ArgumentError("url and sha256 go together: pass both to download CelebA, or neither")
-        _check_url(url)
-        _check_sha(sha256)
+        check_url(url)
+        check_sha256(sha256)
     folder = root / "img_align_celeba"
     archive = root / "img_align_celeba.zip"
     if not folder.is_dir():  # it appears only once extracted whole

@@ -53,7 +53,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     Format: two zero bytes, a type code (0x08 ubyte, 0x09 byte, 0x0B int16, 0x0C int32, 0x0D float32,
     0x0E float64), the number of dimensions, each dimension as a big-endian int32, then the data, big-endian.
     """
-    path = Path(path)
+    path = validation.path("path", path)
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rb") as f:
         raw = f.read()

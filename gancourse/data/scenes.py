@@ -53,9 +53,9 @@ def _style(style):
 
 
 def _generator(seed, generator):
-    if generator is not None:
+    if validation.generator("generator", generator) is not None:
         return generator
-    return torch.Generator().manual_seed(validation.nonneg_int("seed", seed))
+    return torch.Generator().manual_seed(validation.seed("seed", seed))
 
 
 @dataclass
@@ -82,7 +82,7 @@ def sample_layouts(n: int, size: int = 32, generator: torch.Generator | None = N
     2-4 x 2-3 windows and a door standing on the ground.
     """
     n, size = validation.positive_int("n", n), validation.integer("size", size, low=8)
-    g = generator
+    g = validation.generator("generator", generator)
     pix = (torch.arange(size, dtype=torch.float32) + 0.5) / size
     x, y = pix.view(1, 1, size), pix.view(1, size, 1)  # pixel centres in [0, 1)
     ground = _u(n, g, 0.84, 0.93)
@@ -117,10 +117,12 @@ def sample_layouts(n: int, size: int = 32, generator: torch.Generator | None = N
 
 def label_image(labels: torch.Tensor) -> torch.Tensor:
     """The label map (N, H, W) as a flat-colour image (N, 3, H, W) in [-1, 1] using ``PALETTE``."""
+    labels = validation.tensor("labels", labels, floating=False, finite=False, nonempty=False)
     if labels.ndim != 3 or labels.dtype != torch.long:
-        raise ValueError(f"labels must be an int64 tensor (N, H, W), got {labels.dtype} {tuple(labels.shape)}")
+        raise validation.ArgumentError(f"labels must be an int64 tensor (N, H, W), got {labels.dtype} "
+                                       f"{tuple(labels.shape)}")
     if labels.numel() and (labels.min() < 0 or labels.max() >= len(LABELS)):
-        raise ValueError(f"labels must lie in [0, {len(LABELS) - 1}]")
+        raise validation.ArgumentError(f"labels must lie in [0, {len(LABELS) - 1}]")
     return PALETTE.to(labels.device)[labels].permute(0, 3, 1, 2) * 2 - 1
 
 
@@ -138,6 +140,10 @@ def render(layouts: Layouts, style: str = "day", generator: torch.Generator | No
     dark inset at the top of each window, light falling off from left to right. What it leaves to chance
     (drawn per scene from ``generator``): wall colour, brick phase, sky tint, which windows are lit, grain.
     """
+    if not isinstance(layouts, Layouts):
+        raise validation.ArgumentError(f"layouts must be Layouts (from sample_layouts), got "
+                                       f"{validation.shown(layouts)}")
+    generator = validation.generator("generator", generator)
     _style(style)
     g = generator
     labels, window = layouts.labels, layouts.window
@@ -214,12 +220,12 @@ def unpaired_scenes(n: int, size: int = 32, seed: int = 0, styles=("day", "night
     """Two unpaired domains for CycleGAN: ``n`` photos in ``styles[0]`` and ``n_b`` (default ``n``) in
     ``styles[1]``, each (N, 3, H, W). The domains get *different* layouts (drawn one after the other from the
     same generator), so no image in one domain has a counterpart in the other."""
-    if len(styles) != 2:
-        raise ValueError(f"styles must name two styles, got {styles!r}")
+    if not isinstance(styles, (tuple, list)) or len(styles) != 2:
+        raise validation.ArgumentError(f"styles must name two styles, got {styles!r}")
     for s in styles:
-        _style(s)
+        validation.lookup("style in styles", s, STYLES)
     g = _generator(seed, generator)
-    n_b = n if n_b is None else n_b
+    n_b = n if n_b is None else validation.positive_int("n_b", n_b)
     X = render(sample_layouts(n, size, g), styles[0], g)
     Y = render(sample_layouts(n_b, size, g), styles[1], g)
     return X, Y
@@ -230,16 +236,15 @@ class Unpaired:
     indices into each, so batches never pair images by position. Pass it to ``CycleGANTrainer.fit``."""
 
     def __init__(self, A: torch.Tensor, B: torch.Tensor):
-        if A.ndim != 4 or B.ndim != 4 or len(A) == 0 or len(B) == 0:
-            raise ValueError(
-                f"A and B must be non-empty (N, C, H, W) tensors, got {tuple(A.shape)} and {tuple(B.shape)}")
+        A = validation.tensor("A (N, C, H, W)", A, ndim=4, finite=False)
+        B = validation.tensor("B (N, C, H, W)", B, ndim=4, finite=False)
         self.A, self.B = A, B
 
     def __len__(self):
         return max(len(self.A), len(self.B))
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        n = validation.positive_int("n", n)
+        n, generator = validation.positive_int("n", n), validation.generator("generator", generator)
         ia = torch.randint(len(self.A), (n,), generator=generator)
         ib = torch.randint(len(self.B), (n,), generator=generator)
         return self.A[ia.to(self.A.device)], self.B[ib.to(self.B.device)]

@@ -48,26 +48,26 @@ class GaussianMixture(ToyDistribution):
     """
 
     def __init__(self, centers, std=1.0, weights=None):
-        centers = torch.as_tensor(centers, dtype=torch.float64)
+        centers = validation.array("centers", centers, ndim=(1, 2), finite=True)
         if centers.ndim == 1:
             centers = centers[:, None]
-        if centers.ndim != 2 or centers.shape[0] == 0:
-            raise ValueError(f"centers must be a non-empty (K, dim) array, got shape {tuple(centers.shape)}")
-        if not torch.isfinite(centers).all():
-            raise ValueError("centers must be finite")
         k, self.dim = centers.shape
-        stds = torch.as_tensor(std, dtype=torch.float64).flatten()
+        if self.dim == 0:
+            raise validation.ArgumentError(f"centers must be a non-empty (K, dim) array, got shape "
+                                           f"{tuple(centers.shape)}")
+        stds = validation.array("std", std, ndim=(0, 1), finite=True).flatten()
         if stds.numel() == 1:
             stds = stds.expand(k).clone()
-        if stds.numel() != k:
-            raise ValueError(f"std must be one number or one per mode ({k}), got {stds.numel()}")
-        if not (torch.isfinite(stds).all() and (stds > 0).all()):
-            raise ValueError(f"std must be positive and finite, got {stds.tolist()}")
+        if stds.numel() != k or (isinstance(std, bool)):
+            raise validation.ArgumentError(f"std must be one number or one per mode ({k}), got {std!r}")
+        if not (stds > 0).all():
+            raise validation.ArgumentError(f"std must be positive, got {stds.tolist()}")
         if weights is None:
             weights = torch.full((k,), 1.0 / k, dtype=torch.float64)
-        weights = torch.as_tensor(weights, dtype=torch.float64).flatten()
-        if weights.numel() != k or not torch.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
-            raise ValueError(f"weights must be {k} non-negative numbers with a positive sum")
+        weights = validation.array("weights", weights, ndim=1, finite=True)
+        if weights.numel() != k or (weights < 0).any() or weights.sum() <= 0:
+            raise validation.ArgumentError(f"weights must be {k} non-negative numbers with a positive sum, got "
+                                           f"{weights.tolist()}")
         self.centers = centers.float()
         self._centers64 = centers
         self.stds = stds
@@ -75,17 +75,17 @@ class GaussianMixture(ToyDistribution):
         self.weights = weights / weights.sum()
 
     def sample(self, n, generator=None):
-        n = self._check_n(n)
+        n, generator = self._check_n(n), validation.generator("generator", generator)
         idx = torch.multinomial(self.weights, n, replacement=True, generator=generator)
         noise = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
         return (self._centers64[idx] + noise * self.stds[idx, None]).float()
 
     def log_prob(self, x):
-        x = torch.as_tensor(x, dtype=torch.float64)
+        x = validation.array("x", x, nonempty=False)
         if self.dim == 1 and x.ndim == 1:
             x = x[:, None]
-        if x.shape[-1] != self.dim:
-            raise ValueError(f"x must have last dimension {self.dim}, got shape {tuple(x.shape)}")
+        if x.ndim == 0 or x.shape[-1] != self.dim:
+            raise validation.ArgumentError(f"x must have last dimension {self.dim}, got shape {tuple(x.shape)}")
         sq = ((x[..., None, :] - self._centers64) ** 2).sum(-1)  # (..., K)
         log_norm = -self.dim * (torch.log(self.stds) + 0.5 * math.log(2 * math.pi))
         comp = log_norm - 0.5 * sq / self.stds**2 + torch.log(self.weights)
@@ -96,7 +96,7 @@ class Mixture1D(GaussianMixture):
     """A 1-D Gaussian mixture: ``Mixture1D(means=[-2, 2], std=0.5)``; ``log_prob`` takes a (N,) or (N, 1) tensor."""
 
     def __init__(self, means=(0.0,), std=1.0, weights=None):
-        means = torch.as_tensor(means, dtype=torch.float64).flatten()
+        means = validation.array("means", means, ndim=(0, 1), finite=True).flatten()
         super().__init__(means[:, None], std=std, weights=weights)
 
 
@@ -128,7 +128,7 @@ class Spiral(ToyDistribution):
         self.scale = validation.positive("scale", scale)
 
     def sample(self, n, generator=None):
-        n = self._check_n(n)
+        n, generator = self._check_n(n), validation.generator("generator", generator)
         t = torch.rand(n, generator=generator, dtype=torch.float64).sqrt()  # uniform along the area swept
         angle = 2 * math.pi * self.turns * t
         pts = self.scale * torch.stack([t * angle.cos(), t * angle.sin()], 1)
@@ -145,7 +145,7 @@ class TwoMoons(ToyDistribution):
         self.centers = torch.tensor([[0.0, 0.0], [1.0, 0.5]])  # centres of the two arcs
 
     def sample(self, n, generator=None):
-        n = self._check_n(n)
+        n, generator = self._check_n(n), validation.generator("generator", generator)
         which = torch.randint(0, 2, (n,), generator=generator)
         angle = math.pi * torch.rand(n, generator=generator, dtype=torch.float64)
         upper = torch.stack([angle.cos(), angle.sin()], 1)

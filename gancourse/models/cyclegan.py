@@ -24,6 +24,7 @@ class ResidualBlock(nn.Module):
 
     def __init__(self, channels: int, norm: str = "instance"):
         super().__init__()
+        channels = validation.positive_int("channels", channels)
         bias = norm != "batch"
         self.body = nn.Sequential(
             nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=bias), make_norm(norm, channels), nn.ReLU(),

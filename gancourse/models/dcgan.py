@@ -35,6 +35,7 @@ def dcgan_init(module: nn.Module) -> None:
 
     Use with ``model.apply(dcgan_init)``; draws from the global torch RNG (seed it first).
     """
+    validation.module("module", module)
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
         nn.init.normal_(module.weight, 0.0, 0.02)
         if module.bias is not None:
@@ -61,6 +62,7 @@ class DCGANGenerator(nn.Module):
         n = _doublings(image_size)
         self.image_size, self.z_dim = int(image_size), validation.positive_int("nz", nz)
         ngf, channels = validation.positive_int("ngf", ngf), validation.positive_int("channels", channels)
+        batchnorm = validation.boolean("batchnorm", batchnorm)
         width = ngf * 2 ** (n - 1)  # channels at 4x4
 
         def block(cin, cout, stride, padding):
@@ -76,10 +78,12 @@ class DCGANGenerator(nn.Module):
         self.apply(dcgan_init)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        z = validation.tensor("z", z, finite=False)
         if z.ndim == 2:
             z = z[:, :, None, None]  # (B, nz) -> (B, nz, 1, 1)
-        if z.ndim != 4 or z.shape[1] != self.z_dim:
-            raise ValueError(f"z must be (B, {self.z_dim}) or (B, {self.z_dim}, 1, 1), got {tuple(z.shape)}")
+        if z.ndim != 4 or z.shape[1] != self.z_dim or z.shape[2:] != (1, 1):
+            raise validation.ArgumentError(f"z must be (B, {self.z_dim}) or (B, {self.z_dim}, 1, 1), got "
+                                           f"{tuple(z.shape)}")
         return self.net(z)
 
 
@@ -100,6 +104,7 @@ class DCGANDiscriminator(nn.Module):
         n = _doublings(image_size)
         self.image_size = int(image_size)
         ndf, channels = validation.positive_int("ndf", ndf), validation.positive_int("channels", channels)
+        self.channels, batchnorm = channels, validation.boolean("batchnorm", batchnorm)
         leak = validation.number("leak", leak, low=0, high=1, high_open=True)
         act = (lambda: nn.LeakyReLU(leak, inplace=True)) if leak > 0 else (lambda: nn.ReLU(inplace=True))
         layers = [nn.Conv2d(channels, ndf, 4, 2, 1), act()]  # no BatchNorm on the input layer
@@ -113,8 +118,10 @@ class DCGANDiscriminator(nn.Module):
         self.apply(dcgan_init)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim != 4 or x.shape[-1] != self.image_size or x.shape[-2] != self.image_size:
-            raise ValueError(f"D expects (B, C, {self.image_size}, {self.image_size}) images, got {tuple(x.shape)}")
+        x = validation.tensor("x", x, finite=False)
+        if x.ndim != 4 or x.shape[1:] != (self.channels, self.image_size, self.image_size):
+            raise validation.ArgumentError(f"D expects (B, {self.channels}, {self.image_size}, {self.image_size}) "
+                                           f"images, got {tuple(x.shape)}")
         return self.net(x).flatten()  # (B,)
 
 
@@ -125,6 +132,12 @@ def conv_layers(model: nn.Module, input_shape) -> list[dict]:
     Multiply-adds: Conv2d = C_in * C_out * k^2 * H_out * W_out; ConvTranspose2d = C_in * C_out * k^2 * H_in * W_in
     (each input pixel is scattered through the whole kernel), per image, times the batch. FLOPs = 2 x MACs.
     """
+    model = validation.module("model", model)
+    shape = input_shape
+    if not isinstance(shape, (tuple, list, torch.Size)) or not shape:
+        raise validation.ArgumentError(f"input_shape must be a shape such as (B, C, H, W), got "
+                                       f"{validation.shown(shape)}")
+    input_shape = tuple(validation.positive_int("input_shape", v) for v in shape)
     records, hooks = [], []
 
     def hook(mod, inp, out):
@@ -143,6 +156,8 @@ def conv_layers(model: nn.Module, input_shape) -> list[dict]:
     try:
         with eval_mode(model), torch.no_grad():
             model(torch.zeros(input_shape, device=next(model.parameters()).device))
+    except (RuntimeError, validation.ArgumentError) as e:
+        raise validation.ArgumentError(f"input_shape {input_shape} does not fit the model: {e}") from e
     finally:
         for h in hooks:
             h.remove()

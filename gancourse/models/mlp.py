@@ -44,7 +44,7 @@ class MLPGenerator(nn.Module):
         self.net = MLP(z_dim, out_dim, width, depth, act)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z)
+        return self.net(validation.tensor("z", z, ndim=2, size={1: self.z_dim}, finite=False))
 
 
 class MLPDiscriminator(nn.Module):
@@ -53,6 +53,7 @@ class MLPDiscriminator(nn.Module):
     def __init__(self, in_dim: int = 2, width: int = 128, depth: int = 2, act: str = "relu"):
         super().__init__()
         self.net = MLP(in_dim, 1, width, depth, act)
+        self.in_dim = self.net[0].in_features
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).squeeze(-1)
+        return self.net(validation.tensor("x", x, ndim=2, size={1: self.in_dim}, finite=False)).squeeze(-1)

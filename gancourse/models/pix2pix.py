@@ -26,6 +26,7 @@ NORMS = ("batch", "instance", "none")
 
 def make_norm(kind: str, channels: int) -> nn.Module:
     """A normalisation layer by name: ``batch`` (Pix2Pix), ``instance`` (CycleGAN) or ``none``."""
+    channels = validation.positive_int("channels", channels)
     if kind == "batch":
         return nn.BatchNorm2d(channels)
     if kind == "instance":
@@ -37,6 +38,7 @@ def make_norm(kind: str, channels: int) -> nn.Module:
 
 def init_weights(module: nn.Module, std: float = 0.02) -> nn.Module:
     """The reference initialisation: conv weights ~ N(0, std), norm scales ~ N(1, std), biases 0."""
+    module, std = validation.module("module", module), validation.positive("std", std)
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
             nn.init.normal_(m.weight, 0.0, std)
@@ -72,6 +74,7 @@ class UNetGenerator(nn.Module):
         if depth > max_depth:
             raise validation.ArgumentError(
                 f"depth {depth} would shrink a {size}x{size} image below 1x1; at most {max_depth}")
+        n_dropout = validation.nonneg_int("n_dropout", n_dropout)
         dropout = validation.number("dropout", dropout, low=0, high=1, high_open=True)
         make_norm(norm, 1)  # validate the name
         self.size, self.depth = size, depth
@@ -146,13 +149,14 @@ class PatchGAN(nn.Module):
 def receptive_field(model: nn.Module) -> int:
     """The receptive field (pixels, one side) of a chain of convolutions, read off ``model``'s Conv2d layers in
     order: going from the output back to the input, r <- (r - 1) * stride + kernel, starting at r = 1."""
-    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    convs = [m for m in validation.module("model", model).modules() if isinstance(m, nn.Conv2d)]
     if not convs:
-        raise validation.ArgumentError(f"{type(model).__name__} has no Conv2d layers")
+        raise validation.ArgumentError(f"model must hold Conv2d layers; {type(model).__name__} has none")
     r = 1
     for conv in reversed(convs):
         if conv.dilation[0] != 1:
-            raise validation.ArgumentError("receptive_field handles undilated convolutions only")
+            raise validation.ArgumentError("model must have undilated convolutions (receptive_field handles no "
+                                           "others)")
         r = (r - 1) * conv.stride[0] + conv.kernel_size[0]
     return r
 

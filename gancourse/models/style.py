@@ -37,8 +37,10 @@ def adain(x: torch.Tensor, y_scale: torch.Tensor, y_bias: torch.Tensor, eps: flo
     x: (B, C, H, W); y_scale, y_bias: (B, C).  out = y_scale * (x - mu(x)) / sigma(x) + y_bias,
     with mu, sigma over (H, W) (sigma = sqrt(biased variance + eps)).
     """
-    if x.ndim != 4:
-        raise validation.ArgumentError(f"x must be (B, C, H, W), got shape {tuple(x.shape)}")
+    x = validation.tensor("x (B, C, H, W)", x, ndim=4, finite=False)
+    y_scale = validation.tensor("y_scale", y_scale, finite=False)
+    y_bias = validation.tensor("y_bias", y_bias, finite=False)
+    eps = validation.nonneg("eps", eps)
     if y_scale.shape != x.shape[:2] or y_bias.shape != x.shape[:2]:
         raise validation.ArgumentError(f"y_scale and y_bias must be (B, C) = {tuple(x.shape[:2])}, got "
                          f"{tuple(y_scale.shape)} and {tuple(y_bias.shape)}")
@@ -70,7 +72,7 @@ class PixelNorm(nn.Module):
 
     def __init__(self, eps: float = 1e-8):
         super().__init__()
-        self.eps = eps
+        self.eps = validation.nonneg("eps", eps)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return z * torch.rsqrt(z.pow(2).mean(dim=1, keepdim=True) + self.eps)
@@ -95,6 +97,7 @@ class MappingNetwork(nn.Module):
         self.biases = nn.ParameterList([nn.Parameter(torch.zeros(o)) for o in dims[1:]])
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        z = validation.tensor("z", z, finite=False)
         if z.ndim != 2 or z.shape[1] != self.z_dim:
             raise validation.ArgumentError(f"z must be (B, {self.z_dim}), got shape {tuple(z.shape)}")
         x = self.norm(z)
@@ -106,6 +109,10 @@ class MappingNetwork(nn.Module):
 
 def truncate(w: torch.Tensor, w_avg: torch.Tensor, psi: float) -> torch.Tensor:
     """The truncation trick: w_avg + psi (w - w_avg). psi < 1 trades variety for typical-looking samples."""
+    w, w_avg = validation.tensor("w", w, finite=False), validation.tensor("w_avg", w_avg, finite=False)
+    if w_avg.shape != w.shape[-w_avg.ndim:]:
+        raise validation.ArgumentError(f"w_avg must be (w_dim,) = ({w.shape[-1]},), got shape {tuple(w_avg.shape)}")
+    psi = validation.number("psi", psi)
     return w_avg + psi * (w - w_avg)
 
 
@@ -123,13 +130,22 @@ def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, style: torch.Tensor,
     scales the input by the style, convolves with the shared weight and scales the output by the
     demodulation factor, which is the same arithmetic (the scalings commute with the convolution).
     """
-    if x.ndim != 4 or weight.ndim != 4:
-        raise validation.ArgumentError(f"x must be (B, I, H, W) and weight (O, I, k, k), got {tuple(x.shape)} and {tuple(weight.shape)}")
+    x = validation.tensor("x (B, I, H, W)", x, ndim=4, finite=False)
+    weight = validation.tensor("weight (O, I, k, k)", weight, ndim=4, finite=False)
+    style = validation.tensor("style", style, finite=False)
+    demodulate, fused = validation.boolean("demodulate", demodulate), validation.boolean("fused", fused)
+    padding, eps = validation.nonneg_int("padding", padding), validation.nonneg("eps", eps)
+    B, I = x.shape[:2]
+    if weight.shape[1] != I or style.shape != (B, I):
+        raise validation.ArgumentError(f"x has {I} channels, so weight must be (O, {I}, k, k) and style (B, I) = "
+                                       f"({B}, {I}); got weight {tuple(weight.shape)} and style {tuple(style.shape)}")
+    return _modulate(x, weight, style, demodulate, padding, eps, fused)
+
+
+def _modulate(x, weight, style, demodulate, padding, eps, fused):
+    """:func:`modulated_conv2d` without the checks (the layers call it with shapes they built)."""
     B, I = x.shape[:2]
     O = weight.shape[0]
-    if weight.shape[1] != I or style.shape != (B, I):
-        raise validation.ArgumentError(f"weight must have {I} input channels and style be (B, I) = ({B}, {I}); got weight "
-                         f"{tuple(weight.shape)} and style {tuple(style.shape)}")
     if fused:
         w = weight[None] * style[:, None, :, None, None]  # (B, O, I, k, k)
         if demodulate:
@@ -153,10 +169,10 @@ class ModulatedConv2d(nn.Module):
         super().__init__()
         self.in_channels = validation.positive_int("in_channels", in_channels)
         self.out_channels = validation.positive_int("out_channels", out_channels)
+        self.demodulate, self.fused = validation.boolean("demodulate", demodulate), validation.boolean("fused", fused)
         self.kernel_size = validation.positive_int("kernel_size", kernel_size)
         if self.kernel_size % 2 == 0:
             raise validation.ArgumentError(f"kernel_size must be odd (same-size output), got {kernel_size}")
-        self.demodulate, self.fused = bool(demodulate), bool(fused)
         self.weight = nn.Parameter(torch.randn(self.out_channels, self.in_channels, self.kernel_size, self.kernel_size))
         self.affine = nn.Linear(validation.positive_int("w_dim", w_dim), self.in_channels)
         nn.init.ones_(self.affine.bias)
@@ -165,8 +181,8 @@ class ModulatedConv2d(nn.Module):
         style = self.affine(w)  # (B, I)
         fan_in = self.in_channels * self.kernel_size**2
         weight = self.weight / math.sqrt(fan_in)  # equalised learning rate (a no-op after demodulation)
-        return modulated_conv2d(x, weight.to(x.dtype), style.to(x.dtype), self.demodulate, self.kernel_size // 2,
-                                fused=self.fused)
+        return _modulate(x, weight.to(x.dtype), style.to(x.dtype), self.demodulate, self.kernel_size // 2, 1e-8,
+                         self.fused)
 
 
 class NoiseInjection(nn.Module):
@@ -187,7 +203,7 @@ class StyleBlock(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, w_dim: int, upsample: bool = False, fused: bool = False):
         super().__init__()
-        self.upsample = upsample
+        self.upsample = validation.boolean("upsample", upsample)
         self.conv = ModulatedConv2d(in_channels, out_channels, w_dim, 3, demodulate=True, fused=fused)
         self.noise = NoiseInjection(out_channels)
         self.bias = nn.Parameter(torch.zeros(out_channels))
@@ -231,7 +247,8 @@ class StyleGenerator(nn.Module):
         size = validation.power_of_two("size", size, low=4)
         self.size, self.mixing_prob = size, validation.probability("mixing_prob", mixing_prob)
         channels = validation.positive_int("channels", channels)
-        self.mapping = MappingNetwork(z_dim, w_dim, mapping_depth)
+        self.mapping = MappingNetwork(z_dim, w_dim, validation.positive_int("mapping_depth", mapping_depth))
+        fused = validation.boolean("fused", fused)
         self.const = nn.Parameter(torch.randn(1, channels, 4, 4))
         self.blocks = nn.ModuleList([StyleBlock(channels, channels, w_dim, fused=fused)])
         self.to_images = nn.ModuleList([ToImage(channels, out_channels, w_dim, fused=fused)])
@@ -277,6 +294,7 @@ class StyleGenerator(nn.Module):
 
     def ws(self, z: torch.Tensor, psi: float = 1.0) -> torch.Tensor:
         """z (B, z_dim) -> w broadcast to every layer, (B, num_ws, w_dim), optionally truncated towards w_avg."""
+        psi = validation.number("psi", psi)
         w = self.mapping(z)
         if psi != 1.0:
             w = truncate(w, self.w_avg, psi)
@@ -304,7 +322,9 @@ class StyleGenerator(nn.Module):
 
 def mix_styles(ws_a: torch.Tensor, ws_b: torch.Tensor, crossover: int) -> torch.Tensor:
     """Style mixing: rows [0, crossover) of ws_a (coarse layers) and rows [crossover, num_ws) of ws_b (fine layers)."""
+    ws_a, ws_b = validation.tensor("ws_a", ws_a, finite=False), validation.tensor("ws_b", ws_b, finite=False)
     if ws_a.shape != ws_b.shape or ws_a.ndim != 3:
-        raise validation.ArgumentError(f"ws_a and ws_b must both be (B, num_ws, w_dim), got {tuple(ws_a.shape)} and {tuple(ws_b.shape)}")
+        raise validation.ArgumentError(f"ws_a and ws_b must both be (B, num_ws, w_dim), got {tuple(ws_a.shape)} "
+                                       f"and {tuple(ws_b.shape)}")
     crossover = validation.integer("crossover", crossover, low=0, high=ws_a.shape[1])
     return torch.cat([ws_a[:, :crossover], ws_b[:, crossover:]], dim=1)

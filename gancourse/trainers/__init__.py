@@ -1,6 +1,7 @@
 """Trainers: one contract (``d_step``/``g_step`` hooks, ``step`` returns floats, ``fit`` with callbacks, exact
 checkpoints) for every GAN. Read ``base.py`` (the contract), then ``gan.py`` (the GAN that the rest extend)."""
-from .base import Callback, Checkpoint, History, LinearDecay, Trainer, TrainingDiverged, adam, frozen, grad_norm
+from .base import (Callback, Checkpoint, CheckpointError, History, LinearDecay, Trainer, TrainingDiverged, adam,
+                   frozen, grad_norm)
 from .sampling import make_sampler
 from .state import atomic_save, load_state
 from .gan import GANTrainer
@@ -14,7 +15,8 @@ from .cyclegan import CycleGANTrainer, ImagePool
 from .progressive import ProgressiveGANTrainer
 
 __all__ = [
-    "Callback", "Checkpoint", "History", "LinearDecay", "Trainer", "TrainingDiverged", "adam", "frozen",
+    "Callback", "Checkpoint", "CheckpointError", "History", "LinearDecay", "Trainer", "TrainingDiverged", "adam",
+    "frozen",
     "grad_norm", "make_sampler", "atomic_save", "load_state",
     "GANTrainer", "dcgan_trainer", "UnrolledGANTrainer", "WGANTrainer", "WGANGPTrainer",
     "ConditionalGANTrainer", "InfoGANTrainer", "info_loss", "Pix2PixTrainer", "CycleGANTrainer", "ImagePool",

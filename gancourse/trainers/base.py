@@ -16,14 +16,18 @@ Every GAN is three hooks, in the spirit of the reference Pix2Pix/CycleGAN code (
 ``d_step`` and ``g_step`` take the same argument (what ``forward`` returned) and return dicts of scalar tensors.
 A subclass overrides only the hooks its method changes (``g_first`` runs the G step first, as CycleGAN does).
 The trainer turns the logged tensors into floats in one transfer every ``sync_every`` steps (every step on the
-CPU, every 50 on a GPU, so a GPU is not synchronised each step), checks them for NaN/inf and names the step
-where training diverged.
+CPU, every 50 on a GPU, so a GPU is not synchronised each step). The same transfer says whether the weights are
+still finite (and, on a GPU, the data): a step whose data, losses or weights went NaN/inf, that overflowed, or
+that raised midway is undone (the models and optimizers go back to the last finite state, see ``guard.py``) and
+:class:`TrainingDiverged` names the step and the cause. Checkpoints are whole or refused (see ``checkpoint.py``).
 """
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 import os
+import warnings
 from collections.abc import Iterable
 
 import torch
@@ -32,113 +36,18 @@ from .. import validation
 from ..config import device as best_device
 from ..config import progress as progress_bar
 from ..contexts import eval_mode
-from .sampling import make_sampler, to_device
-from .state import atomic_save, load_state, rng_state, set_rng_state
+from .blocks import Callback, Checkpoint, History, LinearDecay, adam, as_callback, frozen, grad_norm
+from .checkpoint import (CheckpointError, check_state, encode, learning_rates, misfit, read_checkpoint,
+                         set_learning_rates)
+from .guard import (LastFinite, TrainingDiverged, diverged, finite_sum, first_nonfinite, model_tensors,
+                    optimizer_tensors)
+from .sampling import check_batch, make_sampler, to_device
+from .state import rng_state, set_rng_state, write_atomically
 
 __all__ = [
-    "Trainer", "Callback", "Checkpoint", "TrainingDiverged", "History", "LinearDecay", "adam", "grad_norm",
-    "frozen",
+    "Trainer", "Callback", "Checkpoint", "TrainingDiverged", "CheckpointError", "History", "LinearDecay", "adam",
+    "grad_norm", "frozen",
 ]
-
-
-class TrainingDiverged(FloatingPointError):
-    """Raised when a logged loss becomes NaN or infinite; the message names the step."""
-
-
-class History(dict):
-    """Logged values, one list per key, aligned with ``history["step"]``."""
-
-    def append(self, logs: dict) -> None:
-        for key, value in logs.items():
-            self.setdefault(key, []).append(value)
-
-    def last(self, key: str, n: int = 1) -> float:
-        """Mean of the last ``n`` logged values of ``key``."""
-        values = self[key][-n:]
-        return sum(values) / len(values)
-
-
-class Callback:
-    """Called after logged steps. Override ``on_step`` and optionally ``on_fit_end``; ``every`` thins the calls."""
-
-    every: int = 1
-
-    def on_step(self, trainer: "Trainer", logs: dict) -> None:
-        pass
-
-    def on_fit_end(self, trainer: "Trainer") -> None:
-        pass
-
-
-class _FunctionCallback(Callback):
-    def __init__(self, fn, every=1):
-        self.fn, self.every = fn, every
-
-    def on_step(self, trainer, logs):
-        self.fn(trainer, logs)
-
-
-class Checkpoint(Callback):
-    """Save the trainer atomically to ``path`` every ``every`` steps and at the end of ``fit``."""
-
-    def __init__(self, path: str | os.PathLike, every: int = 500):
-        self.path, self.every = path, validation.positive_int("every", every)
-
-    def on_step(self, trainer, logs):
-        trainer.save_checkpoint(self.path)
-
-    def on_fit_end(self, trainer):
-        trainer.save_checkpoint(self.path)
-
-
-# ---------------------------------------------------------------------------------------------- update blocks
-def adam(params, lr: float, betas=(0.5, 0.999), device: torch.device | None = None, **kwargs) -> torch.optim.Adam:
-    """Adam, fused into one kernel on CUDA (fewer launches per step); plain on the CPU."""
-    lr = validation.positive("learning rate", lr)
-    fused = device is not None and torch.device(device).type == "cuda"
-    return torch.optim.Adam(params, lr=lr, betas=betas, fused=fused or None, **kwargs)
-
-
-def grad_norm(params) -> torch.Tensor:
-    """The global L2 norm of the gradients of ``params`` (a tensor, so no GPU sync)."""
-    grads = [p.grad for p in params if p.grad is not None]
-    if not grads:
-        return torch.zeros(())
-    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
-
-
-@contextlib.contextmanager
-def frozen(*modules: torch.nn.Module):
-    """Switch off ``requires_grad`` of every parameter of ``modules`` inside the block (D during G's update:
-    the gradient reaches G through D, but D's weights collect none), then put back each parameter's own flag,
-    also when the block raises."""
-    params = [p for m in modules if m is not None for p in m.parameters()]
-    flags = [p.requires_grad for p in params]
-    for p in params:
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p, flag in zip(params, flags):
-            p.requires_grad_(flag)
-
-
-class LinearDecay:
-    """The learning-rate factor of the Pix2Pix/CycleGAN schedule, for ``torch.optim.lr_scheduler.LambdaLR``
-    (see :meth:`Trainer.decay_learning_rates`).
-
-    factor(t) = 1 for t <= constant_steps, then 1 - (t - constant_steps) / (decay_steps + 1), never below 0:
-    the rate holds for ``constant_steps`` steps then falls linearly towards 0 over ``decay_steps`` more (the
-    reference code's ``lambda_rule``, counted in steps instead of epochs). A class, not a lambda, so its
-    state goes into checkpoints.
-    """
-
-    def __init__(self, constant_steps: int, decay_steps: int):
-        self.constant_steps = validation.nonneg_int("constant_steps", constant_steps)
-        self.decay_steps = validation.nonneg_int("decay_steps", decay_steps)
-
-    def __call__(self, t: int) -> float:
-        return max(0.0, 1.0 - max(0, t - self.constant_steps) / (self.decay_steps + 1))
 
 
 # ---------------------------------------------------------------------------------------------- the contract
@@ -161,11 +70,12 @@ class Trainer:
     """
 
     g_first: bool = False
+    floating_parts: tuple | None = None  # which tensors of a tuple batch must be floating (default: the first)
     k = validation.Checked(validation.positive_int, "k (D steps per G step)", doc="D steps per G step.")
 
     def __init__(self, *, device=None, seed: int = 0, amp: bool | None = None, sync_every: int | None = None,
                  channels_last: bool | None = None):
-        self.device = torch.device(device) if device is not None else best_device()
+        self.device = best_device(device) if device is not None else best_device()
         self.amp = (self.device.type == "cuda") if amp is None else validation.boolean("amp", amp)
         default_sync = 1 if self.device.type == "cpu" else 50
         self.sync_every = default_sync if sync_every is None else validation.positive_int("sync_every", sync_every)
@@ -181,12 +91,17 @@ class Trainer:
         self.global_step = 0
         self.history = History()
         self._draw = None  # the batch source while fit() runs
+        self._last_finite = None  # a LastFinite copy, made at the first step
+        self._data_checks = None  # while a step runs on a GPU: one float64 sum per batch, checked at the next sync
 
     # ------------------------------------------------------------------ the hooks
     def forward(self, batch):
-        """Prepare a batch once per step (the reference's ``set_input`` + ``forward``): here :meth:`prepare`.
-        Subclasses check its form and add what both updates share (Pix2Pix: G(A))."""
-        return self.prepare(batch)
+        """Check and prepare a batch once per step (the reference's ``set_input`` + ``forward``): here
+        :meth:`check_batch`, then :meth:`prepare`. Subclasses check its form and add what both updates share
+        (Pix2Pix: G(A))."""
+        batch = self.prepare(self.check_batch(batch, self.floating_parts))
+        self.check_data(batch)
+        return batch
 
     def d_step(self, batch) -> dict[str, torch.Tensor]:
         """One update of the discriminator(s) on what :meth:`forward` returned; scalar tensors to log."""
@@ -215,6 +130,42 @@ class Trainer:
         return logs
 
     # ------------------------------------------------------------------ helpers for the hooks
+    def check_batch(self, batch, floating=None):
+        """``batch`` refused with an :class:`~gancourse.validation.ArgumentError` unless it is a tensor or a
+        tuple/list of tensors with samples along dimension 0, of one non-zero length (no NumPy arrays, nested lists,
+        strings or None), the tensors named in ``floating`` (indices; default: all of a tensor, the first of a
+        tuple) of a floating dtype. Floating tensors come back in the models' dtype (float16 data for float32
+        models, say). Only shapes and dtypes are read here (no GPU synchronisation); NaN/inf in the data is caught
+        by the step's check (at once on the CPU, at the next synchronisation on a GPU)."""
+        return check_batch(batch, floating, self._dtype())
+
+    def translate_batch(self, what: str, model: torch.nn.Module, x: torch.Tensor, name: str = "G") -> torch.Tensor:
+        """``model(x)`` for a batch part ``what`` (e.g. ``"batch A"``); a batch that the model cannot take (wrong
+        channels or size) raises an :class:`~gancourse.validation.ArgumentError` naming it, with torch's reason."""
+        try:
+            return model(x)
+        except (RuntimeError, validation.ArgumentError) as e:
+            if isinstance(e, torch.OutOfMemoryError) or "CUDA" in str(e) or "overflow" in str(e):
+                raise
+            raise validation.ArgumentError(f"{what} of shape {tuple(x.shape)} does not fit {name}: {e}") from e
+
+    def _dtype(self) -> torch.dtype:
+        for m in self.models.values():
+            for p in m.parameters():
+                if p.is_floating_point():
+                    return p.dtype
+        return torch.float32
+
+    def check_data(self, batch) -> None:
+        """NaN or inf in a prepared batch: :class:`TrainingDiverged` now on the CPU; on a GPU the check joins the
+        next synchronisation (outside a step it is skipped)."""
+        tensors = list(batch) if isinstance(batch, (tuple, list)) else [batch]
+        if self.device.type == "cpu":
+            if not math.isfinite(float(finite_sum(tensors))):
+                raise TrainingDiverged("the data contain NaN or infinite values", cause="data")
+        elif self._data_checks is not None:
+            self._data_checks.append(finite_sum(tensors))
+
     def prepare(self, batch):
         """``batch`` (a tensor or a tuple of them) on the trainer's device, image batches NHWC when ``channels_last``:
         the one place that decides where and how data meets the models."""
@@ -241,9 +192,18 @@ class Trainer:
 
     @torch.no_grad()
     def infer(self, model: torch.nn.Module, *inputs: torch.Tensor, batch_size: int | None = None,
-              dropout: bool = False) -> torch.Tensor:
+              dropout: bool = False, what: str = "inputs") -> torch.Tensor:
         """``model(*inputs)`` in eval mode (put back after), in chunks of ``batch_size``, as float32 on the CPU.
-        ``dropout=True`` keeps dropout on as noise (Pix2Pix does so at test time too)."""
+        ``dropout=True`` keeps dropout on as noise (Pix2Pix does so at test time too). Inputs the model cannot take
+        raise an :class:`~gancourse.validation.ArgumentError` that calls them ``what``."""
+        model, dropout = validation.module("model", model), validation.boolean("dropout", dropout)
+        if not inputs:
+            raise validation.ArgumentError("infer needs at least one input tensor")
+        for x in inputs:
+            validation.tensor(what, x, floating=False, finite=False, nonempty=False)
+            if x.ndim == 0 or len(x) != len(inputs[0]):
+                raise validation.ArgumentError(f"{what} must hold one sample per row, of one number, got shapes "
+                                               f"{[tuple(t.shape) for t in inputs]}")
         n = len(inputs[0])
         size = n if batch_size is None else validation.positive_int("batch_size", batch_size)
         out = []
@@ -255,7 +215,14 @@ class Trainer:
             for i in range(0, max(n, 1), max(size, 1)):  # an empty input still runs the model once
                 chunk = self.prepare(tuple(x[i:i + size] for x in inputs))
                 with self.autocast():
-                    out.append(model(*chunk).float().cpu())
+                    try:
+                        y = model(*chunk)
+                    except RuntimeError as e:
+                        if isinstance(e, torch.OutOfMemoryError) or "CUDA" in str(e):
+                            raise
+                        raise validation.ArgumentError(f"{what} of shape {[tuple(t.shape) for t in inputs]} do(es) "
+                                                       f"not fit the model: {e}") from e
+                    out.append(y.float().cpu())
         return (out[0] if len(out) == 1 else torch.cat(out)).contiguous()
 
     def set_learning_rates(self, **rates: float) -> "Trainer":
@@ -274,6 +241,8 @@ class Trainer:
         """Hold every optimizer's learning rate for ``constant_steps`` steps, then let it fall linearly to 0 over
         ``decay_steps`` more: one :class:`LinearDecay` scheduler per optimizer, stepped once per training step
         and saved in checkpoints. ``decay_steps`` 0 adds no schedule."""
+        decay_steps = validation.nonneg_int("decay_steps", decay_steps)
+        constant_steps = validation.nonneg_int("constant_steps", constant_steps or 0)
         if decay_steps:
             for name, opt in self.optimizers.items():
                 rule = LinearDecay(constant_steps or 0, decay_steps)
@@ -286,58 +255,112 @@ class Trainer:
 
     # ------------------------------------------------------------------ the loop
     def step(self, batch) -> dict[str, float]:
-        """Run one training step and return its logs as plain floats (this synchronises a GPU)."""
-        pending = [self._run_step(batch)]
-        return self._flush(pending)[-1]
+        """Run one training step and return its logs as plain floats (this synchronises a GPU). A step that fails
+        is undone (see :meth:`fit`)."""
+        self._checkpoint_state()
+        with self._undo_on_failure():
+            pending = [self._run_step(batch)]
+            return self._flush(pending)[-1]
+
+    def _checkpoint_state(self):
+        if self._last_finite is None:
+            self._last_finite = LastFinite(self)
+        self._last_finite.take()
+
+    @contextlib.contextmanager
+    def _undo_on_failure(self):
+        try:
+            yield
+        except TrainingDiverged:
+            raise
+        except BaseException:  # a bad batch, an interrupt, an error in a hook: never leave half a step
+            self._last_finite.restore()
+            raise
 
     def _run_step(self, batch):
         for m in self.models.values():
             m.train()
-        logs = self.train_step(batch)
-        self.global_step += 1
+        step = self.global_step + 1
+        self._data_checks = [] if self.device.type != "cpu" else None
+        try:
+            logs = self.train_step(batch)
+            if self._data_checks:
+                logs = {**logs, "_data": torch.stack(self._data_checks).sum()}
+        except TrainingDiverged as e:  # the data, found at once on the CPU
+            raise self._diverged(step, e.cause or "loss", detail=str(e)) from None
+        except RuntimeError as e:
+            if "overflow" not in str(e):
+                raise
+            raise self._diverged(step, "overflow", detail=str(e)) from e
+        finally:
+            self._data_checks = None
+        self.global_step = step
         for sched in self.schedulers.values():
             sched.step()
         return self.global_step, logs
 
     def _flush(self, pending) -> list[dict]:
+        """The one host-device synchronisation: the logs of the pending steps and one finiteness sum of the weights
+        come to the host together. A step with NaN/inf data or losses, or weights that went NaN/inf, raises
+        :class:`TrainingDiverged` after going back to the last finite state."""
         keys = list(pending[0][1].keys())
-        values = torch.stack([
-            torch.stack([torch.as_tensor(logs[k], device=self.device).detach().float().reshape(()) for k in keys])
+        rows = torch.stack([
+            torch.stack([torch.as_tensor(logs[k], device=self.device).detach().double().reshape(()) for k in keys])
             for _, logs in pending
-        ]).cpu().tolist()  # the one host-device synchronisation
+        ])
+        weights = finite_sum(t for _, t in model_tensors(self)).to(rows.device)
+        flat = torch.cat([rows.flatten(), weights.reshape(1)]).cpu().tolist()
         out = []
-        for (step, _), row in zip(pending, values):
-            logs = {"step": step, **dict(zip(keys, row))}
+        for i, (step, _) in enumerate(pending):
+            logs = {"step": step, **dict(zip(keys, flat[i * len(keys):(i + 1) * len(keys)]))}
+            if not math.isfinite(logs.pop("_data", 0.0)):
+                raise self._diverged(step, "data")
             bad = [k for k, v in logs.items() if not math.isfinite(v)]
             if bad:
-                raise TrainingDiverged(
-                    f"training diverged at step {step}: {', '.join(f'{k} = {logs[k]}' for k in bad)}. "
-                    "Try a lower learning rate, a smaller batch, or the non-saturating loss."
-                )
-            self.history.append(logs)
+                raise self._diverged(step, "loss", logs={k: logs[k] for k in bad})
             out.append(logs)
+        if not math.isfinite(flat[-1]):
+            raise self._diverged(pending[-1][0], "weights")
+        for logs in out:
+            self.history.append(logs)
         return out
+
+    def _diverged(self, step: int, cause: str, logs: dict | None = None, detail: str = "") -> TrainingDiverged:
+        return diverged(self, step, cause, logs, detail)
 
     def fit(self, data, steps: int, batch_size: int | None = None, callbacks: Iterable = (),
             progress: bool = True) -> History:
-        """Train for ``steps`` more steps on batches drawn from ``data`` (see :func:`make_sampler`)."""
+        """Train for ``steps`` more steps on batches drawn from ``data`` (see :func:`make_sampler`).
+
+        Every ``sync_every`` steps the logs reach the host and are checked, with the weights (and on a GPU the
+        data), for NaN/inf; then the callbacks run, so a :class:`Checkpoint` only ever saves a finite state. When a
+        step diverges (:class:`TrainingDiverged`) or raises (an interrupt, a bad batch), the trainer goes back to
+        its state at the last check (on the CPU: the step before), history included.
+        """
         steps = validation.nonneg_int("steps", steps)
-        callbacks = [cb if isinstance(cb, Callback) else _FunctionCallback(cb) for cb in callbacks]
+        if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Iterable):
+            raise validation.ArgumentError(f"callbacks must be a list of callbacks, got {callbacks!r}")
+        callbacks = [as_callback(cb) for cb in callbacks]
+        progress = validation.boolean("progress", progress)
         self._draw = make_sampler(data, batch_size, self.data_rng, self.device)
         bar = progress_bar(desc=type(self).__name__, total=steps) if progress else None
         pending = []
+        self._checkpoint_state()
         try:
-            for i in range(steps):
-                pending.append(self._run_step(self._draw()))
-                if len(pending) >= self.sync_every or i == steps - 1:
-                    for logs in self._flush(pending):
-                        for cb in callbacks:
-                            if logs["step"] % cb.every == 0:
-                                cb.on_step(self, logs)
-                    if bar is not None:
-                        bar.update(len(pending))
-                        bar.set_postfix({k: f"{v:.3g}" for k, v in logs.items() if k.startswith("loss")})
-                    pending = []
+            with self._undo_on_failure():
+                for i in range(steps):
+                    pending.append(self._run_step(self._draw()))
+                    if len(pending) >= self.sync_every or i == steps - 1:
+                        flushed = self._flush(pending)
+                        self._last_finite.take()
+                        for logs in flushed:
+                            for cb in callbacks:
+                                if logs["step"] % cb.every == 0:
+                                    cb.on_step(self, logs)
+                        if bar is not None:
+                            bar.update(len(pending))
+                            bar.set_postfix({k: f"{v:.3g}" for k, v in logs.items() if k.startswith("loss")})
+                        pending = []
             for cb in callbacks:
                 cb.on_fit_end(self)
         finally:
@@ -357,22 +380,77 @@ class Trainer:
             "rng": rng_state(self),
         }
 
+    def check_extra_state(self, state: dict) -> list[str]:
+        """What a subclass adds to :meth:`state_dict` (CycleGAN: its image pools), checked before anything loads:
+        a list of problems, empty when it fits."""
+        return []
+
+    def load_extra_state(self, state: dict) -> None:
+        """Load what a subclass added to :meth:`state_dict` (called after everything else loaded)."""
+
     def load_state_dict(self, state: dict) -> None:
+        """Load a :meth:`state_dict`, whole or not at all: everything is checked against this trainer first
+        (:func:`~gancourse.trainers.checkpoint.check_state`: :class:`CheckpointError` listing what does not fit,
+        nothing loaded), and should loading still fail midway, the trainer is put back as it was."""
+        problems = check_state(self, state)
+        if problems:
+            raise CheckpointError(misfit("the state", problems))
+        self._load_checked(state)
+
+    def _load_checked(self, state: dict, trainer_rng: bool = True) -> None:
+        before = copy.deepcopy(self.state_dict())
+        try:
+            self._apply_state(state, trainer_rng)
+        except Exception as e:
+            self._apply_state(before, True)
+            raise CheckpointError(f"loading failed midway ({type(e).__name__}: {e}); the trainer is back as it "
+                                  "was") from e
+        self._last_finite = None
+
+    def _apply_state(self, state: dict, trainer_rng: bool) -> None:
         for group in ("models", "optimizers", "schedulers"):
-            mine, theirs = getattr(self, group), state[group]
-            if set(mine) != set(theirs):
-                raise ValueError(f"checkpoint {group} {sorted(theirs)} do not match this trainer's {sorted(mine)}")
-            for k, obj in mine.items():
-                obj.load_state_dict(theirs[k])
+            for k, obj in getattr(self, group).items():
+                obj.load_state_dict(state[group][k])
         self.global_step = int(state["step"])
         self.history = History({k: list(v) for k, v in state["history"].items()})
-        set_rng_state(self, state["rng"])
+        set_rng_state(self, state["rng"], trainer_rng)
+        self.load_extra_state(state)
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
-        """Write models, optimizers, schedulers, RNG states, history and step atomically to ``path``."""
-        atomic_save(self.state_dict(), path)
+        """Write models, optimizers, schedulers, RNG states, history and step atomically to ``path``, with a
+        checksum. Refused (:class:`TrainingDiverged`, the file on disk unchanged) when a weight or an optimizer
+        state holds NaN or inf."""
+        path = validation.path("path", path)
+        named = [*model_tensors(self), *optimizer_tensors(self)]
+        broken = None if math.isfinite(float(finite_sum(t for _, t in named))) else first_nonfinite(named)
+        if broken is not None:
+            raise TrainingDiverged(f"refusing to save {str(path)!r}: {broken} holds NaN or infinite values (the file "
+                                   "on disk is unchanged)", step=self.global_step, cause="weights")
+        write_atomically(encode(self.state_dict(), kind=type(self).__qualname__, device=self.device.type), path)
 
-    def load_checkpoint(self, path: str | os.PathLike) -> "Trainer":
-        """Restore everything :meth:`save_checkpoint` wrote; the next ``fit`` continues exactly where it stopped."""
-        self.load_state_dict(load_state(path))
+    def load_checkpoint(self, path: str | os.PathLike, keep_optimizer_lr: bool = True) -> "Trainer":
+        """Restore everything :meth:`save_checkpoint` wrote; the next ``fit`` continues exactly where it stopped.
+
+        The file is verified (checksum, format) and compared with this trainer (kind, models, every tensor's shape
+        and dtype, optimizers, schedulers) before anything is copied: a file that is damaged, truncated, of
+        another trainer or not a checkpoint raises :class:`CheckpointError` and leaves the trainer unchanged.
+        ``keep_optimizer_lr=False`` keeps the learning rates this trainer has now (those given to its
+        constructor, or set since) instead of the checkpoint's, schedules included: resume a diverged run with a
+        lower rate. A checkpoint from another device type (cuda -> cpu) loads with a warning: the trainer's
+        noise generator cannot move between them, so the run goes on, not bit-for-bit.
+        """
+        keep = validation.boolean("keep_optimizer_lr", keep_optimizer_lr)
+        header, state = read_checkpoint(path)
+        problems = check_state(self, state, header)
+        if problems:
+            raise CheckpointError(misfit(f"the checkpoint {str(path)!r}", problems))
+        same_device = header.get("device") == self.device.type
+        if not same_device:
+            warnings.warn(f"{str(path)!r} was saved on {header.get('device')}, this trainer is on "
+                          f"{self.device.type}: its noise generator starts afresh, so the run does not continue "
+                          "bit-for-bit", stacklevel=2)
+        rates = None if keep else learning_rates(self)
+        self._load_checked(state, trainer_rng=same_device)
+        if rates is not None:
+            set_learning_rates(self, rates)
         return self

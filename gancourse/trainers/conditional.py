@@ -32,11 +32,23 @@ class ConditionalGANTrainer(GANTrainer):
         n_classes = n_classes if n_classes is not None else getattr(G, "n_classes", None)
         self.n_classes = validation.integer("n_classes (pass n_classes=... or give G one)", n_classes, low=2)
 
+    labelled = True
+
     def forward(self, batch):
+        """``(images, labels)``: floating images and integer labels 0..n_classes-1, one per image."""
         if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
             raise validation.ArgumentError(
-                "a conditional GAN trains on (images, labels) batches: fit((images, labels), ...)")
-        return super().forward(batch)
+                "batch must be a pair (images, labels): a conditional GAN trains on fit((images, labels), ...)")
+        labels = batch[1]
+        if isinstance(labels, torch.Tensor) and (labels.is_floating_point() or labels.is_complex()
+                                                 or labels.dtype == torch.bool or labels.ndim != 1):
+            raise validation.ArgumentError(f"batch labels must be a 1-D integer tensor (B,), got shape "
+                                           f"{tuple(labels.shape)} and dtype {labels.dtype}")
+        x, y = super().forward(batch)
+        if y.device.type == "cpu" and len(y) and not 0 <= int(y.min()) <= int(y.max()) < self.n_classes:
+            raise validation.ArgumentError(f"batch labels must lie in 0..{self.n_classes - 1}, got "
+                                           f"{int(y.min())}..{int(y.max())}")
+        return x, y
 
     def sample_labels(self, n: int) -> torch.Tensor:
         """n labels drawn uniformly from 0..n_classes-1 with the trainer's generator."""
@@ -61,13 +73,17 @@ class ConditionalGANTrainer(GANTrainer):
 
     def sample(self, n: int, labels=None, z: torch.Tensor | None = None) -> torch.Tensor:
         """n samples of the given class(es) (an int, or a (n,) tensor; default: uniform) as float32 on the CPU."""
+        n = validation.positive_int("n", n)
         if labels is None:
             y = self.sample_labels(n)
-        elif isinstance(labels, int):
-            label = validation.integer("label", labels, low=0, high=self.n_classes - 1)
+        elif not isinstance(labels, torch.Tensor):
+            label = validation.integer("label", labels, low=0,
+                                       high=self.n_classes - 1)
             y = torch.full((n,), label, dtype=torch.long, device=self.device)
         else:
-            y = torch.as_tensor(labels, device=self.device).long()
-            if y.shape != (n,) or y.min() < 0 or y.max() >= self.n_classes:
-                raise validation.ArgumentError(f"labels must be ({n},) integers in 0..{self.n_classes - 1}")
-        return self.infer(self.G, self.sample_z(n) if z is None else z, y)
+            y = validation.tensor("labels", labels, floating=False, finite=False)
+            if y.is_floating_point() or y.dtype == torch.bool or y.shape != (n,) or not (
+                    0 <= int(y.min()) <= int(y.max()) < self.n_classes):
+                raise validation.ArgumentError(f"labels must be ({n},) integers in 0..{self.n_classes - 1}, got "
+                                               f"{validation.shown(labels)}")
+        return self.infer(self.G, self.sample_z(n) if z is None else self.check_noise(z, n), y, what="z and labels")

@@ -40,8 +40,10 @@ class ImagePool:
     """
 
     def __init__(self, size: int = 50, generator: torch.Generator | None = None, seed: int = 0):
-        self.size = validation.nonneg_int("pool size", size)
-        self.generator = generator if generator is not None else torch.Generator().manual_seed(seed)
+        self.size = validation.nonneg_int("size (pool size)", size)
+        generator = validation.generator("generator", generator)
+        self.generator = generator if generator is not None else torch.Generator().manual_seed(
+            validation.seed("seed", seed))
         self.images: list[torch.Tensor] = []
 
     def __len__(self):
@@ -49,6 +51,8 @@ class ImagePool:
 
     @torch.no_grad()
     def query(self, fakes: torch.Tensor) -> torch.Tensor:
+        """A batch for D in place of ``fakes`` (N, ...), drawn as described above."""
+        fakes = validation.tensor("fakes", fakes, floating=False, finite=False)
         if self.size == 0:
             return fakes
         n = fakes.shape[0]
@@ -70,6 +74,20 @@ class ImagePool:
     def state_dict(self) -> dict:
         images = torch.stack(self.images).cpu() if self.images else torch.zeros(0)
         return {"size": self.size, "images": images, "generator": self.generator.get_state()}
+
+    def check_state(self, state, name: str = "") -> list[str]:
+        """What stops ``state`` from loading into this pool (an empty list: it fits)."""
+        what = f"pool {name}".strip()
+        if not isinstance(state, dict) or set(state) != {"size", "images", "generator"}:
+            return [f"{what}: not an image pool's state"]
+        images, gen = state["images"], state["generator"]
+        if state["size"] != self.size:
+            return [f"{what}: the checkpoint's pool holds up to {state['size']} images, this one {self.size}"]
+        if not isinstance(images, torch.Tensor) or (images.numel() and (images.ndim < 2 or len(images) > self.size)):
+            return [f"{what}: its images are not a stack of at most {self.size} images"]
+        if not isinstance(gen, torch.Tensor) or gen.shape != self.generator.get_state().shape:
+            return [f"{what}: its generator state is not a CPU generator's"]
+        return []
 
     def load_state_dict(self, state: dict, device=None) -> None:
         if int(state["size"]) != self.size:
@@ -105,6 +123,7 @@ class CycleGANTrainer(Trainer):
     """
 
     g_first = True  # the reference order: G's update, then D's on the fakes made before it
+    floating_parts = (0, 1)  # a and b are images
 
     def __init__(self, G_AB, G_BA, D_A, D_B, *, lambda_cycle: float = 10.0, lambda_identity: float = 0.5,
                  pool_size: int = 50, lr: float = 2e-4, betas=(0.5, 0.999), constant_steps: int = 0,
@@ -114,16 +133,20 @@ class CycleGANTrainer(Trainer):
         self.lambda_identity = validation.nonneg("lambda_identity", lambda_identity)
         self.g_loss, self.d_loss = losses.get_g_loss("lsgan_ref"), losses.get_d_loss("lsgan")
         seed = kwargs.get("seed", 0)
+        pool_size = validation.nonneg_int("pool_size", pool_size)
         self.pool_A, self.pool_B = ImagePool(pool_size, seed=seed + 2), ImagePool(pool_size, seed=seed + 3)
+        G_AB, G_BA, D_A, D_B = (validation.module(k, m) for k, m in (("G_AB", G_AB), ("G_BA", G_BA), ("D_A", D_A),
+                                                                     ("D_B", D_B)))
         self.G_AB, self.G_BA = self.place(G_AB), self.place(G_BA)
         self.D_A, self.D_B = self.place(D_A), self.place(D_B)
         self.opt_G = adam(list(itertools.chain(self.G_AB.parameters(), self.G_BA.parameters())), lr, betas,
-                          self.device)
+                          self.device, name="lr (the learning rate)")
         self.opt_D = adam(list(itertools.chain(self.D_A.parameters(), self.D_B.parameters())), lr, betas,
-                          self.device)
+                          self.device, name="lr (the learning rate)")
         self.models = {"G_AB": self.G_AB, "G_BA": self.G_BA, "D_A": self.D_A, "D_B": self.D_B}
         self.optimizers = {"G": self.opt_G, "D": self.opt_D}
-        self.decay_learning_rates(decay_steps, constant_steps)
+        self.decay_learning_rates(validation.nonneg_int("decay_steps", decay_steps),
+                                  validation.nonneg_int("constant_steps", constant_steps))
 
     @staticmethod
     def _l1(x, y):
@@ -135,12 +158,19 @@ class CycleGANTrainer(Trainer):
             raise validation.ArgumentError("CycleGANTrainer trains on (a, b) batches from the two domains, e.g. "
                                            "fit(gc.data.scenes.Unpaired(A, B), ...)")
         real_A, real_B = super().forward(batch)
-        with self.autocast():
-            fake_B = self.G_AB(real_A)
+        with self.autocast():  # the reference order of the four translations
+            fake_B = self._like("b", self.translate_batch("batch a", self.G_AB, real_A, "G_AB"), real_B)
             rec_A = self.G_BA(fake_B)
-            fake_A = self.G_BA(real_B)
+            fake_A = self._like("a", self.translate_batch("batch b", self.G_BA, real_B, "G_BA"), real_A)
             rec_B = self.G_AB(fake_A)
         return CycleBatch(real_A, real_B, fake_B, rec_A, fake_A, rec_B)
+
+    @staticmethod
+    def _like(name: str, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        if fake.shape[1:] != real.shape[1:]:
+            raise validation.ArgumentError(f"batch {name} must hold images of the shape the other generator makes, "
+                                           f"{tuple(fake.shape[1:])}, got shape {tuple(real.shape)}")
+        return fake
 
     def g_step(self, batch: CycleBatch) -> dict[str, torch.Tensor]:
         """Update both generators with both discriminators frozen."""
@@ -175,12 +205,19 @@ class CycleGANTrainer(Trainer):
     def translate(self, x: torch.Tensor, direction: str = "AB", batch_size: int = 256) -> torch.Tensor:
         """G_AB(x) (``direction="AB"``) or G_BA(x) (``"BA"``) in eval mode, as float32 on the CPU."""
         validation.choice("direction", direction, ("AB", "BA"))
-        return self.infer(self.G_AB if direction == "AB" else self.G_BA, x, batch_size=batch_size)
+        x = validation.tensor("x (N, C, H, W)", x, ndim=4, finite=False)
+        return self.infer(self.G_AB if direction == "AB" else self.G_BA, x, batch_size=batch_size, what="x")
 
     def state_dict(self) -> dict:
         return {**super().state_dict(), "pools": {"A": self.pool_A.state_dict(), "B": self.pool_B.state_dict()}}
 
-    def load_state_dict(self, state: dict) -> None:
-        super().load_state_dict(state)
+    def check_extra_state(self, state: dict) -> list[str]:
+        pools = state.get("pools")
+        if not isinstance(pools, dict) or set(pools) != {"A", "B"}:
+            return ["pools: the checkpoint has no image pools A and B"]
+        return [p for name, pool in (("A", self.pool_A), ("B", self.pool_B))
+                for p in pool.check_state(pools[name], name)]
+
+    def load_extra_state(self, state: dict) -> None:
         self.pool_A.load_state_dict(state["pools"]["A"], self.device)
         self.pool_B.load_state_dict(state["pools"]["B"], self.device)

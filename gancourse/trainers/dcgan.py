@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import torch
 
+from .. import validation
 from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
 from .gan import GANTrainer
 
@@ -27,7 +28,7 @@ def dcgan_trainer(image_size: int = 64, *, nz: int = 100, ngf: int = 64, ndf: in
     off elsewhere; ``kwargs`` go to :class:`GANTrainer` (``g_loss``, ``d_loss``, ``k``, ``amp``, ``sync_every``, ...).
     """
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        torch.manual_seed(validation.seed("seed", seed))
         G = DCGANGenerator(image_size, nz=nz, ngf=ngf, channels=channels, batchnorm=batchnorm)
         D = DCGANDiscriminator(image_size, ndf=ndf, channels=channels, batchnorm=batchnorm, leak=leak)
     return GANTrainer(G, D, device=device, seed=seed, channels_last=channels_last, lr_d=lr_d, lr_g=lr_g,

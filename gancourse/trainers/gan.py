@@ -22,6 +22,8 @@ __all__ = ["GANTrainer", "grad_norm", "d_beliefs"]
 
 def d_beliefs(d_real: torch.Tensor, d_fake: torch.Tensor) -> dict[str, torch.Tensor]:
     """What D believes on average, to log: D_real = mean sigmoid(d_real), D_fake = mean sigmoid(d_fake)."""
+    d_real = validation.tensor("d_real", d_real, finite=False)
+    d_fake = validation.tensor("d_fake", d_fake, finite=False)
     return {"D_real": torch.sigmoid(d_real.detach().float()).mean(),
             "D_fake": torch.sigmoid(d_fake.detach().float()).mean()}
 
@@ -46,6 +48,7 @@ class GANTrainer(Trainer):
 
     g_loss = validation.Checked(lambda _, loss: losses.get_g_loss(loss),
                                 doc="G's loss function; set it by name (``'minimax'``, ...) or as a function.")
+    labelled = False  # batches are samples alone; ConditionalGANTrainer takes (images, labels)
 
     def __init__(self, G, D, *, z_dim: int | None = None, g_loss="nonsaturating", d_loss="minimax", k: int = 1,
                  lr_d: float = 2e-4, lr_g: float = 2e-4, betas=(0.5, 0.999), channels_last: bool | None = False,
@@ -58,11 +61,31 @@ class GANTrainer(Trainer):
         if z_dim is None:
             raise validation.ArgumentError("z_dim is needed: pass z_dim=... or give G a z_dim attribute")
         self.z_dim = validation.positive_int("z_dim", z_dim)
-        self.G, self.D = self.place(G), self.place(D)
-        self.opt_G = adam(self.G.parameters(), lr_g, betas, self.device)
-        self.opt_D = adam(self.D.parameters(), lr_d, betas, self.device)
+        self.G, self.D = self.place(validation.module("G", G)), self.place(validation.module("D", D))
+        self.opt_G = adam(self.G.parameters(), lr_g, betas, self.device, name="lr_g (G's learning rate)")
+        self.opt_D = adam(self.D.parameters(), lr_d, betas, self.device, name="lr_d (D's learning rate)")
         self.models = {"G": self.G, "D": self.D}
         self.optimizers = {"G": self.opt_G, "D": self.opt_D}
+
+    def forward(self, batch):
+        """A batch of real samples (a floating tensor, samples along dimension 0), checked and on the device."""
+        if isinstance(batch, (tuple, list)) and any(isinstance(b, torch.Tensor) for b in batch) and not self.labelled:
+            raise validation.ArgumentError(
+                f"batch must be a tensor of real samples, got a {type(batch).__name__} of {len(batch)}: labels "
+                "belong to ConditionalGANTrainer; pass the samples alone")
+        return super().forward(batch)
+
+    def check_like_fakes(self, real, fake: torch.Tensor | None = None) -> None:
+        """The real samples must look like G's: a non-empty floating tensor (of G's sample shape, when ``fake`` is
+        given). Shapes only, no values."""
+        x = real[0] if isinstance(real, (tuple, list)) and real else real
+        if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.ndim == 0 or len(x) == 0:
+            raise validation.ArgumentError(f"batch must be a non-empty floating-point torch.Tensor of real samples, "
+                                           f"got {validation.shown(x)}")
+        if fake is not None and x.shape[1:] != fake.shape[1:]:
+            raise validation.ArgumentError(
+                f"batch must hold samples of G's shape {tuple(fake.shape[1:])} (B first), got shape "
+                f"{tuple(x.shape)}: the data and the models must agree")
 
     # ------------------------------------------------------------------ what G reads
     def sample_z(self, n: int) -> torch.Tensor:
@@ -94,9 +117,11 @@ class GANTrainer(Trainer):
     # ------------------------------------------------------------------ the two updates
     def d_step(self, real) -> dict[str, torch.Tensor]:
         """One update of D: minimise its loss on real data and on fakes that carry no gradient to G."""
+        self.check_like_fakes(real)
         inputs = self.sample_inputs(batch_size(real))
         with torch.no_grad(), self.autocast():
             fake = self.G(*inputs)  # detached: this step trains D only
+        self.check_like_fakes(real, fake)
         loss, logs = self.d_loss_terms(real, fake.float(), inputs)
         self.update("D", loss)
         return logs
@@ -112,5 +137,14 @@ class GANTrainer(Trainer):
         return {**logs, "grad_G": norm}
 
     def sample(self, n: int, z: torch.Tensor | None = None) -> torch.Tensor:
-        """n samples from G in eval mode, as float32 on the CPU."""
-        return self.infer(self.G, self.sample_z(n) if z is None else z)
+        """n samples from G in eval mode, as float32 on the CPU (from the noise ``z`` (n, z_dim) when given)."""
+        n = validation.positive_int("n", n)
+        return self.infer(self.G, self.sample_z(n) if z is None else self.check_noise(z, n), what="z")
+
+    def check_noise(self, z, n: int, width: int | None = None, name: str = "z") -> torch.Tensor:
+        """``z`` must be a floating (n, width) tensor (width: ``z_dim`` by default)."""
+        width = self.z_dim if width is None else width
+        z = validation.tensor(name, z, ndim=2, finite=False)
+        if z.shape != (n, width):
+            raise validation.ArgumentError(f"{name} must be ({n}, {width}), got shape {tuple(z.shape)}")
+        return z

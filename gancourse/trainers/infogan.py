@@ -49,8 +49,9 @@ class InfoGANTrainer(GANTrainer):
         self.cont_weight = validation.nonneg("cont_weight", cont_weight)
 
     def forward(self, batch):
-        batch = super().forward(batch)
-        return batch[0] if isinstance(batch, (tuple, list)) else batch  # labels, if given, are ignored
+        if isinstance(batch, (tuple, list)) and batch:
+            batch = batch[0]  # labels, if given, are ignored
+        return super().forward(batch)
 
     def sample_codes(self, n: int):
         """(z, c_cat, c_cont): noise N(0, I), categorical code uniform, continuous code uniform in [-1, 1]."""
@@ -92,7 +93,14 @@ class InfoGANTrainer(GANTrainer):
     def sample_codes_grid(self, c_cat: torch.Tensor, c_cont: torch.Tensor | None = None,
                           z: torch.Tensor | None = None) -> torch.Tensor:
         """Images for the given codes (and noise), in eval mode, float32 on the CPU."""
+        c_cat = validation.tensor("c_cat", c_cat, ndim=1, floating=False, finite=False)
         n = len(c_cat)
-        z = torch.randn(n, self.G.noise_dim, generator=self.rng, device=self.device) if z is None else z
-        c_cont = torch.zeros(n, self.G.n_cont, device=self.device) if c_cont is None else c_cont
-        return self.infer(self.G, z, c_cat, c_cont)
+        if c_cat.is_floating_point() or c_cat.dtype == torch.bool or not (
+                0 <= int(c_cat.min()) <= int(c_cat.max()) < self.G.n_cat):
+            raise validation.ArgumentError(f"c_cat must hold integer codes in 0..{self.G.n_cat - 1}, got "
+                                           f"{validation.shown(c_cat)}")
+        z = (torch.randn(n, self.G.noise_dim, generator=self.rng, device=self.device) if z is None
+             else self.check_noise(z, n, self.G.noise_dim))
+        c_cont = (torch.zeros(n, self.G.n_cont, device=self.device) if c_cont is None
+                  else self.check_noise(c_cont, n, self.G.n_cont, "c_cont"))
+        return self.infer(self.G, z, c_cat, c_cont, what="z and codes")

@@ -42,6 +42,8 @@ class Pix2PixBatch(NamedTuple):
 
 
 class Pix2PixTrainer(Trainer):
+    floating_parts = (0, 1)
+
     """Train a conditional generator ``G: A -> B`` on aligned pairs ``(A, B)``.
 
     Args:
@@ -58,6 +60,8 @@ class Pix2PixTrainer(Trainer):
         device, seed, amp, sync_every: see :class:`gancourse.trainers.Trainer`.
     """
 
+    floating_parts = (0, 1)  # A and B are images
+
     def __init__(self, G, D=None, *, lambda_l1: float = 100.0, recon: str = "l1", gan_loss: str = "minimax",
                  lr: float = 2e-4, lr_d: float | None = None, betas=(0.5, 0.999), constant_steps: int = 0,
                  decay_steps: int = 0, **kwargs):
@@ -67,15 +71,17 @@ class Pix2PixTrainer(Trainer):
         self.lambda_l1 = validation.nonneg("lambda_l1", lambda_l1)
         self.recon, self.gan_loss = recon, gan_loss
         self.d_loss, self.g_loss = losses.get_d_loss(d_name), losses.get_g_loss(g_name)
-        self.G = self.place(G)
-        self.D = self.place(D) if D is not None else None
-        self.opt_G = adam(self.G.parameters(), lr, betas, self.device)
+        self.G = self.place(validation.module("G", G))
+        self.D = self.place(validation.module("D", D)) if D is not None else None
+        self.opt_G = adam(self.G.parameters(), lr, betas, self.device, name="lr (the learning rate)")
         self.models = {"G": self.G}
         self.optimizers = {"G": self.opt_G}
         if self.D is not None:
-            self.opt_D = adam(self.D.parameters(), lr if lr_d is None else lr_d, betas, self.device)
+            self.opt_D = adam(self.D.parameters(), lr if lr_d is None else lr_d, betas, self.device,
+                              name="lr (the learning rate)" if lr_d is None else "lr_d (D's learning rate)")
             self.models["D"], self.optimizers["D"] = self.D, self.opt_D
-        self.decay_learning_rates(decay_steps, constant_steps)
+        self.decay_learning_rates(validation.nonneg_int("decay_steps", decay_steps),
+                                  validation.nonneg_int("constant_steps", constant_steps))
 
     def recon_loss(self, fake: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The reconstruction term on float32 copies: mean |fake - target| (``l1``) or mean (fake - target)^2."""
@@ -88,7 +94,10 @@ class Pix2PixTrainer(Trainer):
                 "Pix2PixTrainer trains on aligned pairs: pass batches (A, B), e.g. fit((A, B), ...)")
         A, B = super().forward(batch)
         with self.autocast():
-            fake_B = self.G(A)
+            fake_B = self.translate_batch("batch A", self.G, A)
+        if fake_B.shape != B.shape:
+            raise validation.ArgumentError(f"batch B must have the shape of G(A), {tuple(fake_B.shape)}, got "
+                                           f"{tuple(B.shape)}")
         return Pix2PixBatch(A, B, fake_B)
 
     def d_step(self, batch: Pix2PixBatch) -> dict[str, torch.Tensor]:
@@ -120,4 +129,5 @@ class Pix2PixTrainer(Trainer):
     def translate(self, A: torch.Tensor, dropout: bool = False, batch_size: int = 256) -> torch.Tensor:
         """G(A) in eval mode (batch-norm running statistics) as float32 on the CPU; ``dropout=True`` keeps
         dropout on, so repeated calls give different outputs."""
-        return self.infer(self.G, A, batch_size=batch_size, dropout=dropout)
+        A = validation.tensor("A (N, C, H, W)", A, ndim=4, finite=False)
+        return self.infer(self.G, A, batch_size=batch_size, dropout=dropout, what="A")

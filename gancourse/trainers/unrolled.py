@@ -35,6 +35,7 @@ INNER = ("adam", "sgd")
 
 def d_params(D: torch.nn.Module) -> dict[str, torch.Tensor]:
     """D's parameters as detached leaves that require grad: the starting point theta_D^0 of an unroll."""
+    D = validation.module("D", D)
     return {name: p.detach().requires_grad_(True) for name, p in D.named_parameters()}
 
 
@@ -43,9 +44,37 @@ def _full(x: torch.Tensor) -> torch.Tensor:
     return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
 
 
+def _checked(D, params, real, fake, lr, d_loss):
+    """The arguments every update takes, checked once (shapes only: no values are read)."""
+    D = validation.module("D", D)
+    if not isinstance(params, dict) or not params or not all(isinstance(p, torch.Tensor) for p in params.values()):
+        raise validation.ArgumentError(f"params must be D's parameters by name (d_params(D)), got "
+                                       f"{validation.shown(params)}")
+    real = validation.tensor("real", real, finite=False)
+    fake = validation.tensor("fake", fake, finite=False)
+    if real.shape[1:] != fake.shape[1:]:
+        raise validation.ArgumentError(f"real and fake must hold samples of one shape, got {tuple(real.shape)} and "
+                                       f"{tuple(fake.shape)}")
+    return D, params, real, fake, validation.positive("lr", lr), validation.function("d_loss", d_loss)
+
+
+def _checked_state(state, params) -> dict:
+    if not (isinstance(state, dict) and {"step", "m", "v"} <= set(state) and isinstance(state["m"], dict)
+            and isinstance(state["v"], dict) and set(state["m"]) >= set(params) and set(state["v"]) >= set(params)):
+        raise validation.ArgumentError(f"state must be D's Adam state {{'step', 'm', 'v'}} (adam_state(opt_D, D)), "
+                                       f"got {validation.shown(state)}")
+    return state
+
+
 def _d_loss_grads(D, params, real, fake, d_loss):
-    d_real = functional_call(D, params, (real,))
-    d_fake = functional_call(D, params, (fake,))
+    try:
+        d_real = functional_call(D, params, (real,))
+        d_fake = functional_call(D, params, (fake,))
+    except (RuntimeError, validation.ArgumentError) as e:
+        if isinstance(e, torch.OutOfMemoryError) or "CUDA" in str(e):
+            raise
+        raise validation.ArgumentError(f"real and fake of shape {tuple(real.shape[1:])} do not fit D (or params are "
+                                       f"not D's): {e}") from e
     loss = d_loss(_full(d_real), _full(d_fake))
     grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
     return loss, grads
@@ -58,12 +87,19 @@ def sgd_step(D, params: dict, real: torch.Tensor, fake: torch.Tensor, lr: float,
     ``fake`` keeps its graph to G, and the gradient is taken with ``create_graph=True``, so theta' is a
     differentiable function of both theta and G's parameters.
     """
+    return _sgd(*_checked(D, params, real, fake, lr, d_loss))
+
+
+def _sgd(D, params, real, fake, lr, d_loss):
     _, grads = _d_loss_grads(D, params, real, fake, d_loss)
     return {name: p - lr * g for (name, p), g in zip(params.items(), grads)}
 
 
 def adam_state(optimizer: torch.optim.Optimizer, D: torch.nn.Module) -> dict:
     """A detached copy of the Adam state of D's parameters: {"step", "m", "v"} (zeros if D never stepped)."""
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise validation.ArgumentError(f"optimizer must be a torch.optim.Optimizer, got {validation.shown(optimizer)}")
+    D = validation.module("D", D)
     m, v, step = {}, {}, None
     for name, p in D.named_parameters():
         st = optimizer.state.get(p, {})
@@ -83,6 +119,13 @@ def adam_step(D, params: dict, state: dict, real: torch.Tensor, fake: torch.Tens
         t <- t + 1;  m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
         theta <- theta - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
     """
+    D, params, real, fake, lr, d_loss = _checked(D, params, real, fake, lr, d_loss)
+    state = _checked_state(state, params)
+    return _adam(D, params, state, real, fake, lr, validation.betas("betas", betas),
+                 validation.positive("eps", eps), d_loss)
+
+
+def _adam(D, params, state, real, fake, lr, betas, eps, d_loss):
     b1, b2 = betas
     _, grads = _d_loss_grads(D, params, real, fake, d_loss)
     step = state["step"] + 1
@@ -102,14 +145,20 @@ def unroll(D, params: dict, real: torch.Tensor, fake: torch.Tensor, steps: int, 
            d_loss=losses.minimax_d_loss) -> dict[str, torch.Tensor]:
     """theta_D^k after ``steps`` differentiable updates of D on the same (real, fake) batch."""
     validation.lookup("inner update", inner, INNER)
-    if inner == "adam" and state is None:
-        raise ValueError("the adam inner update needs D's optimizer state: pass state=adam_state(opt_D, D)")
+    D, params, real, fake, lr, d_loss = _checked(D, params, real, fake, lr, d_loss)
+    steps = validation.nonneg_int("steps", steps)
+    betas, eps = validation.betas("betas", betas), validation.positive("eps", eps)
+    if inner == "adam":
+        if state is None:
+            raise validation.ArgumentError("state is needed by the adam inner update: pass "
+                                           "state=adam_state(opt_D, D)")
+        state = _checked_state(state, params)
     with torch.enable_grad():  # the updates are gradients, even when the caller evaluates under no_grad
         for _ in range(steps):
             if inner == "sgd":
-                params = sgd_step(D, params, real, fake, lr, d_loss)
+                params = _sgd(D, params, real, fake, lr, d_loss)
             else:
-                params, state = adam_step(D, params, state, real, fake, lr, betas, eps, d_loss)
+                params, state = _adam(D, params, state, real, fake, lr, betas, eps, d_loss)
     return params
 
 

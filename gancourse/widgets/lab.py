@@ -86,6 +86,7 @@ class GANLab:
         self.n_eval = validation.integer("n_eval", n_eval, low=10, high=1_000_000)
         self.z_lines = validation.integer("z_lines", z_lines, low=2, high=50)
         self.threads = None if threads is None else validation.integer("threads", threads, low=1, high=1024)
+        figsize, dpi = validation.size_pair("figsize", figsize), validation.integer("dpi", dpi, low=10, high=1000)
         self._task: asyncio.Task | None = None
         self._stop = False
         self._holding = False

@@ -90,6 +90,10 @@ class LabSettings:
     batch_size: int = 256
     seed: int = dataclasses.field(default_factory=config.seed)  # GANCOURSE_SEED unless given
 
+    def __post_init__(self):
+        for field in dataclasses.fields(self):  # every value through its check, as the lab's controls do
+            setattr(self, field.name, check(field.name, getattr(self, field.name)))
+
 
 def check(name: str, value):
     """``value`` as the setting ``name`` stores it, or an ArgumentError saying what is allowed."""

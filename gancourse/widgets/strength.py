@@ -57,6 +57,19 @@ class DStrengthExplorer:
     def __init__(self, data=None, G=None, *, gap: float = 4.0, width: int = 64, lr: float = 1e-3, steps: int = 300,
                  depth: int = 2, batch_size: int = 256, seed: int = 0, widths=WIDTHS, step_choices=STEPS,
                  lr_range=(1e-4, 1e-1), lim: float | None = None, figsize=(10, 3.6)):
+        # every argument checked before anything is built
+        if data is not None and not hasattr(data, "sample"):
+            raise validation.ArgumentError(f"data must be a distribution with sample(n, generator), got {data!r}")
+        G = None if G is None else validation.module("G", G)
+        gap, seed = validation.number("gap", gap), validation.seed("seed", seed)
+        depth, batch_size = validation.nonneg_int("depth", depth), validation.positive_int("batch_size", batch_size)
+        lim = None if lim is None else validation.positive("lim", lim)
+        figsize, lr_range = validation.size_pair("figsize", figsize), validation.size_pair("lr_range", lr_range)
+        for name, options, low in (("widths", widths, 1), ("step_choices", step_choices, 0)):
+            if isinstance(options, (str, bytes)) or not isinstance(options, (tuple, list)) or not options:
+                raise validation.ArgumentError(f"{name} must be a non-empty list of integers, got {options!r}")
+            for v in options:
+                validation.integer(name, v, low=low)
         self.data = data if data is not None else Mixture1D([0.0], std=0.5)
         self.dim = int(self.data.sample(1, generator=torch.Generator().manual_seed(0)).shape[-1])
         if self.dim not in (1, 2):
