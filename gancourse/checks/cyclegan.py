@@ -6,8 +6,8 @@ import math
 import torch
 from torch import nn
 
-from .core import diagnose, fail, mean, name_of, passed, raised, scalar
-from .rng import keeps_global_rng
+from .. import validation
+from .core import diagnose, fail, keeps_global_rng, mean, name_of, passed, raised, scalar
 
 __all__ = ["check_cycle_loss", "check_pool_query"]
 
@@ -164,6 +164,7 @@ def check_pool_query(fn, seed: int = 3) -> None:
     The expected batches are worked out here on image ids (image k is filled with the value k), from the same
     seeded draws, for a pool of 3 queried with batches of 2, 2, 4, 4 and 3 images."""
     name = name_of(fn)
+    seed = validation.seed("seed", seed)
     calls = [[1, 2], [3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15]]
     checks = 0
     for size in (3, 0):

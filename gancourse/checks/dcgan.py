@@ -6,8 +6,8 @@ import math
 import torch
 from torch import nn
 
-from .core import fail, name_of, passed, raised
-from .rng import keeps_global_rng
+from .. import validation
+from .core import fail, keeps_global_rng, name_of, passed, raised
 
 __all__ = ["check_generator_block", "check_dcgan_init"]
 
@@ -66,8 +66,9 @@ def check_generator_block(fn) -> None:
 
     Checked: the layers' types and order, the transposed convolution's settings, the output shape, and a forward
     pass on a fixed input with hand-set weights against a scatter-and-normalise computation written out here.
+    ``fn`` may also be an ``nn.Module`` subclass whose ``__init__`` takes (c_in, c_out).
     """
-    name = name_of(fn)
+    name = name_of(fn, modules=True)
     try:
         block = fn(3, 2)
     except Exception as exc:
@@ -181,6 +182,7 @@ def check_dcgan_init(fn, std: float = 0.02) -> None:
     Gaussian: a fraction 0.0455 of N(m, s) lies beyond 2s (binomial standard error sqrt(p (1 - p) / n)).
     """
     name = name_of(fn)
+    std = validation.positive("std", std)
     model = nn.Sequential(
         nn.ConvTranspose2d(64, 32, 4, 2, 1, bias=False),  # 32,768 weights
         nn.BatchNorm2d(8192),

@@ -6,8 +6,7 @@ import math
 import torch
 from torch import nn
 
-from .core import diagnose, fail, mean, name_of, passed, raised, scalar
-from .rng import keeps_global_rng
+from .core import diagnose, fail, keeps_global_rng, mean, name_of, passed, raised, scalar
 
 __all__ = ["check_info_loss", "check_projection_logit"]
 

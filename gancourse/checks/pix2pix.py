@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from .core import fail, name_of, passed, raised
-from .rng import keeps_global_rng
+from .core import fail, keeps_global_rng, name_of, passed, raised
 
 __all__ = ["check_unet_skip", "check_receptive_field"]
 

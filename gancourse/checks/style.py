@@ -5,8 +5,7 @@ import math
 
 import torch
 
-from .core import fail, mean, name_of, passed, raised
-from .rng import keeps_global_rng
+from .core import fail, keeps_global_rng, mean, name_of, passed, raised
 
 __all__ = ["check_adain", "check_modulate"]
 
