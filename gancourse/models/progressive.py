@@ -24,6 +24,7 @@ the WGAN-GP loss (any of the course's losses works; :class:`gancourse.trainers.P
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import torch
@@ -40,18 +41,35 @@ __all__ = ["ProgressiveGenerator", "ProgressiveDiscriminator", "GrowthSchedule",
 def fade(old: torch.Tensor, new: torch.Tensor, alpha: float) -> torch.Tensor:
     """The fade-in: (1 - alpha) * old + alpha * new. At alpha = 0 it is ``old`` exactly, at alpha = 1 ``new``
     exactly (0 * x = 0 and y + 0 = y in floating point, for finite x)."""
+    old, new = validation.tensor("old", old, finite=False), validation.tensor("new", new, finite=False)
+    validation.same_shape("old and new", old, new)
+    alpha = validation.probability("alpha", alpha)
     return (1 - alpha) * old + alpha * new
+
+
+def _square_images(name: str, x) -> torch.Tensor:
+    """``x`` as square floating images (B, C, S, S), refused by name otherwise (no values read: no GPU sync)."""
+    x = validation.tensor(name, x, ndim=4, finite=False)
+    if x.shape[-1] != x.shape[-2]:
+        raise validation.ArgumentError(f"{name} must be square images (B, C, S, S), got shape {tuple(x.shape)}")
+    return x
 
 
 def downsample(x: torch.Tensor, size: int) -> torch.Tensor:
     """Average-pool square images (B, C, S, S) down to (B, C, size, size); size must divide S."""
-    if x.shape[-1] % size:
-        raise validation.ArgumentError(f"cannot pool {x.shape[-1]}x{x.shape[-1]} images to {size}x{size}")
-    return F.avg_pool2d(x, x.shape[-1] // size) if x.shape[-1] != size else x
+    x, size = _square_images("x", x), validation.positive_int("size", size)
+    side = x.shape[-1]
+    if side % size:
+        raise validation.ArgumentError(f"size must divide the images' side {side} (they are pooled by a whole "
+                                       f"factor), got {size}")
+    return F.avg_pool2d(x, side // size) if side != size else x
 
 
 def fade_in_reals(x: torch.Tensor, alpha: float) -> torch.Tensor:
     """Real images at the new resolution as G makes them during the fade: (1 - alpha) * upsample(pool(x)) + alpha * x."""
+    x, alpha = _square_images("x", x), validation.probability("alpha", alpha)
+    if x.shape[-1] % 2:
+        raise validation.ArgumentError(f"x must have an even side (it is pooled 2x2), got shape {tuple(x.shape)}")
     if alpha >= 1:
         return x
     return fade(F.interpolate(F.avg_pool2d(x, 2), scale_factor=2, mode="nearest"), x, alpha)
@@ -72,9 +90,13 @@ class _Staged(nn.Module):
 
     def set_stage(self, size: int, alpha: float = 1.0) -> None:
         """Work at ``size`` x ``size``, fading the layer of that resolution in with weight ``alpha`` in [0, 1]."""
-        if size not in self.sizes:
-            raise validation.ArgumentError(f"size must be one of {self.sizes}, got {size}")
-        self.size, self.alpha = int(size), validation.number("alpha", alpha, low=0, high=1)
+        self.size = int(validation.choice("size", size, self.sizes))
+        self.alpha = validation.probability("alpha", alpha)
+
+    def _stage(self, size, alpha) -> tuple[int, float]:
+        """(size, alpha) checked: a size this model is built for, a weight in [0, 1] (None: the current stage's)."""
+        size = self.size if size is None else int(validation.choice("size", size, self.sizes))
+        return size, self.alpha if alpha is None else validation.probability("alpha", alpha)
 
 
 class ProgressiveGenerator(_Staged):
@@ -102,16 +124,15 @@ class ProgressiveGenerator(_Staged):
 
     def features(self, z: torch.Tensor, size: int) -> torch.Tensor:
         """G's features at ``size`` x ``size`` (B, channels, size, size), through the blocks up to that resolution."""
-        if z.ndim != 2 or z.shape[1] != self.z_dim:
-            raise validation.ArgumentError(f"z must be (B, {self.z_dim}), got shape {tuple(z.shape)}")
+        z = validation.tensor("z", z, ndim=2, size={1: self.z_dim}, finite=False)
+        size = int(validation.choice("size", size, self.sizes))
         h = self.base(self.input(z).view(len(z), -1, 4, 4))  # (B, C, 4, 4)
         for block in self.blocks[:self.sizes.index(size)]:
             h = block(h)  # doubles the side
         return h
 
     def forward(self, z: torch.Tensor, size: int | None = None, alpha: float | None = None) -> torch.Tensor:
-        size = self.size if size is None else size
-        alpha = self.alpha if alpha is None else alpha
+        size, alpha = self._stage(size, alpha)
         k = self.sizes.index(size)
         if k == 0:
             return self.to_rgb[0](self.features(z, size))
@@ -133,7 +154,7 @@ class ProgressiveDiscriminator(_Staged):
         super().__init__()
         self._init_stage(max_size)
         c = validation.positive_int("channels", channels)
-        in_channels = validation.positive_int("in_channels", in_channels)
+        self.in_channels = in_channels = validation.positive_int("in_channels", in_channels)
         act = lambda: nn.LeakyReLU(0.2)  # noqa: E731
         self.from_rgb = nn.ModuleList([nn.Sequential(nn.Conv2d(in_channels, c, 1), act()) for _ in self.sizes])
         self.blocks = nn.ModuleList([
@@ -143,9 +164,11 @@ class ProgressiveDiscriminator(_Staged):
         self.head = nn.Sequential(nn.Conv2d(c, c, 3, padding=1), act(), nn.Flatten(), nn.Linear(c * 16, 1))
 
     def forward(self, x: torch.Tensor, alpha: float | None = None) -> torch.Tensor:
-        alpha = self.alpha if alpha is None else alpha
-        if x.ndim != 4 or x.shape[-1] not in self.sizes or x.shape[-2] != x.shape[-1]:
-            raise validation.ArgumentError(f"D expects (B, C, s, s) images with s in {self.sizes}, got {tuple(x.shape)}")
+        _, alpha = self._stage(None, alpha)
+        x = validation.tensor("x", x, ndim=4, finite=False)
+        if x.shape[1] != self.in_channels or x.shape[-1] not in self.sizes or x.shape[-2] != x.shape[-1]:
+            raise validation.ArgumentError(f"x must be (B, {self.in_channels}, s, s) images with s in {self.sizes}, "
+                                           f"got shape {tuple(x.shape)}")
         k = self.sizes.index(x.shape[-1])
         h = self.from_rgb[k](x)
         if k > 0:
@@ -161,14 +184,21 @@ class ProgressiveDiscriminator(_Staged):
 class GrowthSchedule:
     """Which resolution and fade-in weight each training step uses: ``stable`` steps at ``sizes[0]``, then for
     every later size ``fade`` steps with alpha rising linearly from 0 (at the first step of the fade) towards 1,
-    then ``stable`` steps at alpha = 1."""
+    then ``stable`` steps at alpha = 1. ``sizes`` are powers of two >= 4, each twice the one before."""
 
     sizes: tuple = (4, 8, 16)
     stable: int = 200
     fade: int = 200
 
     def __post_init__(self):
-        self.sizes = tuple(int(s) for s in self.sizes)
+        sizes = self.sizes
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Iterable) or not (sizes := list(sizes)):
+            raise validation.ArgumentError(f"sizes must be a non-empty sequence of image sizes such as (4, 8, 16), "
+                                           f"got {validation.shown(self.sizes)}")
+        self.sizes = tuple(validation.power_of_two("sizes", s, low=4) for s in sizes)
+        if any(b != 2 * a for a, b in zip(self.sizes, self.sizes[1:])):
+            raise validation.ArgumentError(f"sizes must double from one to the next (each new layer doubles the "
+                                           f"side), such as (4, 8, 16); got {self.sizes}")
         self.stable = validation.positive_int("stable", self.stable)
         self.fade = validation.positive_int("fade", self.fade)
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import torch
 
-from ..models.progressive import GrowthSchedule, downsample, fade_in_reals
+from .. import validation
+from ..models.progressive import (GrowthSchedule, ProgressiveDiscriminator, ProgressiveGenerator, downsample,
+                                  fade_in_reals)
 from .gan import GANTrainer
 
 __all__ = ["ProgressiveGANTrainer"]
@@ -26,6 +28,16 @@ class ProgressiveGANTrainer(GANTrainer):
     arguments are :class:`GANTrainer`'s (ProGAN used Adam with betas (0, 0.99)). Logs ``size`` and ``alpha``."""
 
     def __init__(self, G, D, schedule: GrowthSchedule, *, betas=(0.0, 0.99), **kwargs):
+        for name, model, cls in (("G", G, ProgressiveGenerator), ("D", D, ProgressiveDiscriminator)):
+            if not isinstance(model, cls):
+                raise validation.ArgumentError(f"{name} must be a {cls.__name__} (it grows with the schedule), got "
+                                               f"{type(model).__name__}")
+        if not isinstance(schedule, GrowthSchedule):
+            raise validation.ArgumentError(f"schedule must be a GrowthSchedule (sizes, stable and fade steps), got "
+                                           f"{validation.shown(schedule)}")
+        if not set(schedule.sizes) <= set(G.sizes) & set(D.sizes):
+            raise validation.ArgumentError(f"schedule's sizes {schedule.sizes} must be sizes that G and D are built "
+                                           f"for (G: {G.sizes}, D: {D.sizes})")
         super().__init__(G, D, betas=betas, **kwargs)
         self.schedule = schedule
         self.stage = schedule(0)
@@ -39,7 +51,11 @@ class ProgressiveGANTrainer(GANTrainer):
     def forward(self, real):
         """Set this step's stage and return the real batch as D sees it there (pooled to size, faded)."""
         self._set_stage(*self.schedule(self.global_step))
-        real = self.prepare(real)
+        real = super().forward(real)  # checked (a floating tensor, finite on the CPU) and on the device
+        side = self.schedule.sizes[-1]
+        if real.ndim != 4 or tuple(real.shape[-2:]) != (side, side):
+            raise validation.ArgumentError(f"batch must be images (B, C, {side}, {side}), the schedule's last size (the "
+                                           f"data are pooled to each stage's size), got shape {tuple(real.shape)}")
         return fade_in_reals(downsample(real, self.stage[0]), self.stage[1])
 
     def g_step(self, real) -> dict[str, torch.Tensor]:
