@@ -54,8 +54,9 @@ class ProgressiveGANTrainer(GANTrainer):
         real = super().forward(real)  # checked (a floating tensor, finite on the CPU) and on the device
         side = self.schedule.sizes[-1]
         if real.ndim != 4 or tuple(real.shape[-2:]) != (side, side):
-            raise validation.ArgumentError(f"batch must be images (B, C, {side}, {side}), the schedule's last size (the "
-                                           f"data are pooled to each stage's size), got shape {tuple(real.shape)}")
+            raise validation.ArgumentError(f"batch must be images (B, C, {side}, {side}), the schedule's last size "
+                                           f"(the data are pooled to each stage's size), got shape "
+                                           f"{tuple(real.shape)}")
         return fade_in_reals(downsample(real, self.stage[0]), self.stage[1])
 
     def g_step(self, real) -> dict[str, torch.Tensor]:
