@@ -3,6 +3,7 @@ learner's return value into a number, naming the usual slip behind a wrong value
 and the mock networks with hand-set weights whose gradients the checkers write out by hand."""
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -12,8 +13,7 @@ from torch import nn
 from .. import validation
 
 __all__ = ["ExerciseFailed", "fail", "raised", "passed", "name_of", "sigmoid", "mean", "scalar", "diagnose",
-           "check_loss", "FixedLinear",
-           "call", "number", "match"]
+           "check_loss", "FixedLinear", "keeps_global_rng", "call", "number", "match"]
 
 
 class ExerciseFailed(AssertionError):
@@ -36,9 +36,12 @@ def passed(name: str, n: int):
     print(f"✅ {name}: {n} checks passed")
 
 
-def name_of(fn) -> str:
-    """The name to call the learner's function by (refused with an ArgumentError when ``fn`` is not a function)."""
-    return getattr(validation.function("fn", fn), "__name__", "your function")
+def name_of(fn, *, modules: bool = False) -> str:
+    """The name to call the learner's function by (refused with an ArgumentError when ``fn`` is not a function;
+    with ``modules``, an ``nn.Module`` subclass is an answer too: calling it builds the layer)."""
+    if not (modules and isinstance(fn, type) and issubclass(fn, nn.Module)):
+        validation.function("fn", fn)
+    return getattr(fn, "__name__", "your function")
 
 
 def sigmoid(x: float) -> float:
@@ -104,6 +107,17 @@ def check_loss(name, fn, inputs, expected, grads, candidates, extreme=None, stab
     passed(name, checks)
 
 
+def keeps_global_rng(checker):
+    """Run ``checker`` inside ``torch.random.fork_rng``: the layers it builds (the learner's and its own mocks) draw
+    their initial weights from torch's global generator, and a notebook's later cells must not depend on whether,
+    or how far, an exercise's checker ran."""
+
+    @functools.wraps(checker)
+    def wrapper(*args, **kwargs):
+        with torch.random.fork_rng(devices=[]):
+            return checker(*args, **kwargs)
+
+    return wrapper
 
 
 class FixedLinear(nn.Module):

@@ -14,6 +14,7 @@ from .pix2pix import Pix2PixTrainer
 from .cyclegan import CycleGANTrainer, ImagePool
 from .r1 import R1GANTrainer
 from .averaging import EMA
+from .progressive import ProgressiveGANTrainer
 
 __all__ = [
     "Callback", "Checkpoint", "CheckpointError", "History", "LinearDecay", "Trainer", "TrainingDiverged", "adam",
@@ -22,4 +23,5 @@ __all__ = [
     "GANTrainer", "dcgan_trainer", "UnrolledGANTrainer", "WGANTrainer", "WGANGPTrainer",
     "ConditionalGANTrainer", "InfoGANTrainer", "info_loss", "Pix2PixTrainer", "CycleGANTrainer", "ImagePool",
     "R1GANTrainer", "EMA",
+    "ProgressiveGANTrainer",
 ]
