@@ -3,9 +3,9 @@ kernel the way a learner meets it: every unsolved exercise's checker says "not w
 hint, and every other cell either runs or stops with a message that says what it needs.
 
 Running one costs about what its lesson costs at the smoke budget (the cells that do not depend on an exercise
-train as usual: all six took 5.5 minutes on the 2-core development machine, lesson 04 alone 2.5). CI runs two:
+train as usual: the first six took 5.5 minutes on the 2-core development machine, lesson 04 alone 2.5). CI runs two:
 lesson 01 (three exercises, and cells that need the names an unsolved checker cell did not define) and lesson 10
-(the cheapest); ``GANCOURSE_EXERCISES=all`` runs all six.
+(the cheapest); ``GANCOURSE_EXERCISES=all`` runs every one.
 """
 import importlib.util
 import os
