@@ -208,6 +208,8 @@ def page(nb, name: str, has_exercises: bool, budget: str, seconds: float) -> obj
     nb.cells.insert(at, nbformat.v4.new_markdown_cell(header))
     for cell in nb.cells:  # ids of the inserted cell: nbformat 4.5 needs them unique
         cell.setdefault("id", hashlib.sha1(cell.source.encode()).hexdigest()[:8])
+        if cell.cell_type == "markdown":  # the closing page sits at the site's root, not under docs/
+            cell.source = cell.source.replace("](../docs/further.md)", "](../further.md)")
     return nb
 
 
@@ -239,8 +241,9 @@ def build(only, budget: str, out: Path, jobs: int, timeout: int, allow_errors: b
     note = f"at the `{budget}` budget, on the CPU"
     (src / "intro.md").write_text((ROOT / "book" / "intro.md").read_text()
                                   .replace("{budget_note}", note).replace("{lessons}", "\n".join(entries)))
+    shutil.copy(ROOT / "docs" / "further.md", src / "further.md")  # the course's closing page: where it stops
     toc = {"format": "jb-book", "root": "intro",
-           "chapters": [{"file": f"notebooks/{p.stem}"} for p, _, _ in done]}
+           "chapters": [{"file": f"notebooks/{p.stem}"} for p, _, _ in done] + [{"file": "further"}]}
     (src / "_toc.yml").write_text(json.dumps(toc, indent=1) + "\n")  # JSON is YAML
     cmd = [jupyter_book, "build", str(src), "--path-output", str(out / "jb"), "--builder", "html", "--all"]
     print("$ " + " ".join(cmd), flush=True)
