@@ -210,6 +210,7 @@ def page(nb, name: str, has_exercises: bool, budget: str, seconds: float) -> obj
         cell.setdefault("id", hashlib.sha1(cell.source.encode()).hexdigest()[:8])
         if cell.cell_type == "markdown":  # the closing page sits at the site's root, not under docs/
             cell.source = cell.source.replace("](../docs/further.md)", "](../further.md)")
+            cell.source = cell.source.replace("](exercises/", f"](https://github.com/{REPO}/blob/{BRANCH}/notebooks/exercises/")
     return nb
 
 
