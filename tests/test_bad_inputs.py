@@ -66,7 +66,8 @@ INTERNAL = {"gancourse.validation", "gancourse.checks.core", "gancourse.trainers
             "gancourse.widgets.lab_view"}
 # public names without a row: base classes and records with no arguments to get wrong, and helpers of the trainers
 NOT_CALLED = {
-    "ToyDistribution", "Callback", "Trainer", "History", "Layouts", "SaturationResult", "CycleBatch", "Pix2PixBatch",
+    "ToyDistribution", "Callback", "Trainer", "Persistent", "History", "Layouts", "SaturationResult", "CycleBatch",
+    "Pix2PixBatch",
     "Setting", "available_methods", "method_labels", "as_callback", "to_device", "batch_size", "check_batch",
     "write_atomically", "remove_stale_temporaries", "rng_state", "set_rng_state", "SamplerStats", "DiracResult",
 }
