@@ -30,6 +30,16 @@ def _close_figures():
     plt.close("all")
 
 
+@pytest.fixture(autouse=True)
+def _forget_the_lesson_device():
+    """gc.lesson_start declares the lesson's device for the whole process, and the budget follows it: a test that
+    calls it (the bad-input table does) must not decide the budget of the tests that run after it in the worker."""
+    yield
+    from gancourse import config
+
+    config.set_lesson_device(None)
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
     """The rendered course for one lesson (02) at the smoke budget, built once per session by
