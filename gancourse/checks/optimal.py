@@ -8,7 +8,7 @@ import math
 import numpy as np
 import torch
 
-from .core import fail, name_of, passed, raised
+from .core import fail, name_of, number, passed, raised
 
 __all__ = ["check_optimal_d_logit", "check_jsd_on_grid"]
 
@@ -156,14 +156,7 @@ def check_jsd_on_grid(fn) -> None:
             out = fn(*args)
         except Exception as exc:
             raised(name, exc, f"called with {label}")
-        if isinstance(out, torch.Tensor):
-            if out.numel() != 1:
-                fail(name, f"return one number (the integral), got a tensor of shape {tuple(out.shape)}")
-            out = out.detach().reshape(())
-        try:
-            value = float(out)
-        except (TypeError, ValueError):
-            fail(name, f"return a number, got {type(out).__name__}")
+        value = number(name, out)  # one number: the integral
         want = reference_jsd(log_p, log_q, x)
         if math.isclose(value, want, rel_tol=1e-7, abs_tol=1e-9):
             checks += 1

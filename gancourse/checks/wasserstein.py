@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import diagnose, fail, name_of, passed, raised, scalar
+from .core import diagnose, fail, name_of, number, passed, raised, scalar
 
 __all__ = ["check_gradient_penalty", "check_w1_on_grid"]
 
@@ -151,14 +151,7 @@ def check_w1_on_grid(fn) -> None:
             out = fn(log_p.clone(), log_q.clone(), x.clone())
         except Exception as exc:
             raised(name, exc, f"called with {label}")
-        if isinstance(out, torch.Tensor):
-            if out.numel() != 1:
-                fail(name, f"return one number (the integral), got a tensor of shape {tuple(out.shape)}")
-            out = out.detach().reshape(())
-        try:
-            value = float(out)
-        except (TypeError, ValueError):
-            fail(name, f"return a number, got {type(out).__name__}")
+        value = number(name, out)  # one number: the integral
         dx = float(x[1] - x[0])
         if abs(value - exact) <= dx + 1e-6:
             checks += 1
