@@ -13,7 +13,7 @@ from torch import nn
 from .. import validation
 
 __all__ = ["ExerciseFailed", "fail", "raised", "passed", "name_of", "sigmoid", "mean", "scalar", "diagnose",
-           "check_loss", "FixedLinear", "keeps_global_rng", "call", "number", "match"]
+           "check_loss", "FixedLinear", "QuadraticCritic", "keeps_global_rng", "call", "number", "match"]
 
 
 class ExerciseFailed(AssertionError):
@@ -136,6 +136,23 @@ class FixedLinear(nn.Module):
     def forward(self, x):
         out = self.net(x)
         return out.squeeze(-1) if out.shape[-1] == 1 else out
+
+
+class QuadraticCritic(nn.Module):
+    """D(x) = sum(0.5 a x^2 + b x) per sample, so grad_x D = a x + b in closed form, for the gradient-penalty
+    checkers. ``b`` is ``scale`` times a normal draw of ``shape`` (a fixed ``seed``); ``calls`` records every input
+    with whether it required a gradient (where D was evaluated, and whether it could be differentiated there)."""
+
+    def __init__(self, shape, *, a: float, scale: float, seed: int):
+        super().__init__()
+        gen = torch.Generator().manual_seed(seed)
+        self.a = nn.Parameter(torch.tensor(a))
+        self.b = nn.Parameter(scale * torch.randn(shape, generator=gen))
+        self.calls = []
+
+    def forward(self, x):
+        self.calls.append((x.detach().clone(), x.requires_grad))
+        return (0.5 * self.a * x.pow(2) + self.b * x).flatten(1).sum(1)
 
 
 def call(name: str, fn, args: tuple, how: str):

@@ -5,27 +5,11 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from .. import validation
-from .core import call, fail, match, name_of, number, passed
+from .core import QuadraticCritic, call, fail, match, name_of, number, passed
 
 __all__ = ["check_d_loss_r1", "check_dirac_jacobian"]
-
-
-class _QuadraticD(nn.Module):
-    """D(x) = sum(0.5 a x^2 + b x) per sample: grad_x D = a x + b in closed form. Records where it was called."""
-
-    def __init__(self, shape):
-        super().__init__()
-        gen = torch.Generator().manual_seed(11)
-        self.a = nn.Parameter(torch.tensor(0.8))
-        self.b = nn.Parameter(0.5 * torch.randn(shape, generator=gen))
-        self.calls = []
-
-    def forward(self, x):
-        self.calls.append((x.detach().clone(), x.requires_grad))
-        return (0.5 * self.a * x.pow(2) + self.b * x).flatten(1).sum(1)
 
 
 def check_d_loss_r1(fn, gamma: float = 3.0) -> None:
@@ -38,7 +22,7 @@ def check_d_loss_r1(fn, gamma: float = 3.0) -> None:
     gen = torch.Generator().manual_seed(12)
     real = torch.randn(5, 1, 2, 2, generator=gen) + 0.5
     fake = torch.randn(5, 1, 2, 2, generator=gen) - 0.5
-    D = _QuadraticD(real.shape[1:])
+    D = QuadraticCritic(real.shape[1:], a=0.8, scale=0.5, seed=11)
     out = call(name, fn, (D, real, fake, gamma), f"{name}(D, real, fake, gamma={gamma}) on images (5, 1, 2, 2)")
     if not isinstance(out, torch.Tensor):
         fail(name, f"return a torch tensor (D is trained on it), got {type(out).__name__}")

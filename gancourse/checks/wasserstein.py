@@ -5,26 +5,10 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from .core import diagnose, fail, name_of, number, passed, raised, scalar
+from .core import QuadraticCritic, diagnose, fail, name_of, number, passed, raised, scalar
 
 __all__ = ["check_gradient_penalty", "check_w1_on_grid"]
-
-
-class RecordingCritic(nn.Module):
-    """f(x) = sum(0.5 a x^2 + b x) per sample: grad_x f = a x + b, known in closed form. Records its inputs."""
-
-    def __init__(self, shape):
-        super().__init__()
-        gen = torch.Generator().manual_seed(7)
-        self.a = nn.Parameter(torch.tensor(0.7))
-        self.b = nn.Parameter(0.4 * torch.randn(shape, generator=gen))
-        self.inputs = []
-
-    def forward(self, x):
-        self.inputs.append(x.detach().clone())
-        return (0.5 * self.a * x.pow(2) + self.b * x).flatten(1).sum(1)
 
 
 def check_gradient_penalty(fn) -> None:
@@ -39,14 +23,14 @@ def check_gradient_penalty(fn) -> None:
     gen = torch.Generator().manual_seed(3)
     real = torch.randn(6, 1, 2, 2, generator=gen) + 1.0
     fake = torch.randn(6, 1, 2, 2, generator=gen) - 1.0
-    D = RecordingCritic(real.shape[1:])
+    D = QuadraticCritic(real.shape[1:], a=0.7, scale=0.4, seed=7)
     try:
         out = fn(D, real, fake)
     except Exception as exc:
         raised(name, exc, f"called as {name}(D, real, fake) on images (6, 1, 2, 2)")
     value = scalar(name, out)
     checks = 1
-    points = [x for x in D.inputs if x.shape == real.shape]
+    points = [x for x, _ in D.calls if x.shape == real.shape]
     if not points:
         fail(name, f"D was never called on a batch shaped like real {tuple(real.shape)}.")
     x_hat = points[-1]
