@@ -6,7 +6,10 @@ l*(x) = log D*/(1 - D*) = log p_data(x) / p_g(x). Two samplers turn that into be
 - **discriminator rejection sampling** (DRS, Azadi et al. 2019): draw x ~ p_g and keep it with probability
   p_data(x) / (M p_g(x)) = exp(l(x) - log M), M = max p_data/p_g. With the exact ratio the kept samples follow
   p_data exactly, and on average M draws buy one sample. log M is estimated as the largest logit seen (first on a
-  burn-in batch, then raised whenever a larger one appears).
+  burn-in batch, then raised whenever a larger one appears), or, with ``log_m_quantile`` q < 1, fixed at the
+  q-quantile of the burn-in's logits: a sharp D's largest logits come from a few regions that G under-samples,
+  and their M would make every draw nearly worthless; above the quantile a sample is always kept, so those
+  regions stay under-represented (Azadi et al.'s shift gamma trades the same way).
 - **the Metropolis-Hastings GAN** (Turner et al. 2019): an independence sampler with G as the proposal; from state
   x it moves to a fresh x' ~ p_g with probability min(1, exp(l(x') - l(x))). No bound M is needed; each output
   costs ``chain_length`` draws.
@@ -67,7 +70,8 @@ def _check_fns(sample_fn, logit_fn, generator):
 @torch.no_grad()
 def rejection_sample(sample_fn: Callable[[int], torch.Tensor], logit_fn: Callable[[torch.Tensor], torch.Tensor],
                      n: int, *, batch_size: int = 10_000, burn_in: int = 10_000, max_draws: int = 10_000_000,
-                     generator: torch.Generator | None = None) -> tuple[torch.Tensor, SamplerStats]:
+                     log_m_quantile: float = 1.0, generator: torch.Generator | None = None,
+                     ) -> tuple[torch.Tensor, SamplerStats]:
     """Discriminator rejection sampling: n samples of G, each kept with probability exp(l(x) - log M).
 
     Args:
@@ -77,6 +81,8 @@ def rejection_sample(sample_fn: Callable[[int], torch.Tensor], logit_fn: Callabl
             ``drawn``, never returned).
         max_draws: stop with an error rather than draw more than this (a D that rejects almost everything);
             more than ``burn_in``.
+        log_m_quantile: 1 (the default): log M is the largest logit seen, raised as larger ones come; q in (0, 1):
+            log M is the q-quantile of the burn-in's logits, fixed (samples above it are always kept).
         generator: for the uniform numbers of the accept/reject decisions.
 
     Returns (samples (n, ...), :class:`SamplerStats`).
@@ -86,8 +92,10 @@ def rejection_sample(sample_fn: Callable[[int], torch.Tensor], logit_fn: Callabl
     batch_size = validation.positive_int("batch_size", batch_size)
     burn_in = validation.positive_int("burn_in", burn_in)
     max_draws = validation.integer("max_draws", max_draws, low=burn_in + 1)  # the burn-in alone must not exhaust it
+    q = validation.number("log_m_quantile", log_m_quantile, low=0, high=1, low_open=True)
     start = time.process_time()
-    log_m = float(logit_fn(sample_fn(burn_in)).max())
+    burn_logits = logit_fn(sample_fn(burn_in)).float().flatten()
+    log_m = float(torch.kthvalue(burn_logits, max(1, math.ceil(q * len(burn_logits)))).values)  # q = 1: the max
     drawn, kept, count, seen = burn_in, [], 0, 0
     while count < n:
         if drawn >= max_draws:
@@ -98,7 +106,8 @@ def rejection_sample(sample_fn: Callable[[int], torch.Tensor], logit_fn: Callabl
         x = sample_fn(m)
         logits = logit_fn(x).float()
         drawn, seen = drawn + m, seen + m
-        log_m = max(log_m, float(logits.max()))  # a larger ratio than the burn-in saw: raise the bound
+        if q == 1:
+            log_m = max(log_m, float(logits.max()))  # a larger ratio than the burn-in saw: raise the bound
         u = torch.rand(len(logits), generator=generator)
         keep = x[u < _accept(logits, log_m)]
         kept.append(keep)

@@ -87,6 +87,9 @@ E("MLPGenerator", models.MLPGenerator, {"width": 4}, names={"act": "activation"}
   z_dim=COUNT, out_dim=COUNT, width=COUNT, depth=INDEX, act=NAME)
 E("MLPDiscriminator", models.MLPDiscriminator, {"width": 4}, names={"act": "activation"},
   in_dim=COUNT, width=COUNT, depth=INDEX, act=NAME)
+E("FourierDiscriminator", models.FourierDiscriminator, {"n_features": 4, "width": 4}, names={"act": "activation"},
+  in_dim=COUNT, n_features=COUNT, f_min=POSITIVE, f_max=POSITIVE + [0.1], width=COUNT, depth=INDEX, act=NAME,
+  seed=SEED)
 E("DCGANGenerator", models.DCGANGenerator, {"image_size": 8, "nz": 4, "ngf": 4},
   image_size=COUNT + [12, 4], nz=COUNT, ngf=COUNT, channels=COUNT, batchnorm=FLAG)
 E("DCGANDiscriminator", models.DCGANDiscriminator, {"image_size": 8, "ndf": 4},
@@ -147,6 +150,8 @@ E("DCGANGenerator.forward", lambda **kw: dcgan_pair()[0](**kw), {"z": torch.rand
 E("DCGANDiscriminator.forward", lambda **kw: dcgan_pair()[1](**kw), {"x": imgs(2)},
   x=bad_tensors(imgs(2), imgs(2, 1, 4), imgs(2, 3)))
 E("MLPDiscriminator.forward", lambda **kw: mlp_pair()[1](**kw), {"x": pts()}, x=bad_tensors(pts(), pts(8, 3)))
+E("FourierDiscriminator.forward", lambda **kw: models.FourierDiscriminator(n_features=4, width=4)(**kw), {"x": pts()},
+  x=bad_tensors(pts(), pts(8, 3)))
 
 # ---------------------------------------------------------------------------------------------- losses
 for _name in ("minimax_d_loss", "wgan_d_loss", "lsgan_d_loss"):

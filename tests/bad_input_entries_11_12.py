@@ -7,7 +7,7 @@ import torch
 
 import gancourse as gc
 from bad_input_entries import BAD_BETAS, LOGITS, POINTS, E, gan, mlp_pair, pts
-from bad_input_table import COUNT, GEN, INDEX, MODULE, NAME, NONNEG, POSITIVE, REAL, bad_tensors
+from bad_input_table import COUNT, GEN, INDEX, MODULE, NAME, NONNEG, POSITIVE, PROB, REAL, bad_tensors
 from gancourse import checks, dynamics, evaluation, sampling, trainers
 from gancourse.widgets.dirac import DiracGANExplorer
 from test_checks_lessons_11_12 import _fd, _jac, _r1_loss
@@ -100,7 +100,8 @@ def _sampler_args():
 E("sampling.acceptance_probability", sampling.acceptance_probability, {"logits": torch.randn(8), "log_m": 1.0},
   logits=LOGITS + [torch.full((8,), NAN)], log_m=REAL)
 E("sampling.rejection_sample", sampling.rejection_sample, lambda: {**_sampler_args(), "batch_size": 64, "burn_in": 64},
-  sample_fn=FNS, logit_fn=FNS, n=COUNT, batch_size=COUNT, burn_in=COUNT, max_draws=COUNT + [64], generator=GEN)
+  sample_fn=FNS, logit_fn=FNS, n=COUNT, batch_size=COUNT, burn_in=COUNT, max_draws=COUNT + [64],
+  log_m_quantile=PROB + [0], generator=GEN)
 E("sampling.metropolis_hastings", sampling.metropolis_hastings, lambda: {**_sampler_args(), "chain_length": 3},
   sample_fn=FNS, logit_fn=FNS, n=COUNT, chain_length=COUNT, generator=GEN)
 E("sampling.refine_discriminator", sampling.refine_discriminator,

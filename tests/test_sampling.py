@@ -67,3 +67,27 @@ def test_refine_discriminator_learns_the_log_ratio():
     with torch.no_grad():
         err = (D(x) - EXACT_LOGIT(x)).abs().max().item()
     assert err < 0.3, err  # the log-ratio spans log 2 - 1.5 .. log 2 on [-2, 2]
+
+
+def test_rejection_with_a_quantile_bound_keeps_everything_above_it():
+    """log M at the median of the burn-in's logits, fixed: a sample is kept with probability min(1, exp(l - log M)),
+    so the kept samples follow p_g(x) min(1, exp(l(x) - log M)), normalised, which is computed here on a grid."""
+    n, burn_in, q = 20_000, 5_000, 0.5
+    x, stats = rejection_sample(_g(6), EXACT_LOGIT, n, batch_size=5_000, burn_in=burn_in, log_m_quantile=q,
+                                generator=torch.Generator().manual_seed(7))
+    burn = EXACT_LOGIT(_g(6)(burn_in))  # the same generator's first draw is the burn-in
+    assert stats.log_m == pytest.approx(float(burn.kthvalue(math.ceil(q * burn_in)).values), abs=1e-6)
+    assert stats.log_m < math.log(2) - 0.1  # well below the largest ratio: a real quantile, not the max
+    grid = torch.linspace(-12, 12, 24_001, dtype=torch.float64)
+    target = torch.exp(-grid ** 2 / 8) * (EXACT_LOGIT(grid[:, None]) - stats.log_m).clamp(max=0).exp()
+    target = target / target.sum()
+    var = float((target * grid ** 2).sum())
+    fourth = float((target * grid ** 4).sum())
+    assert abs(x.var().item() - var) < 5 * math.sqrt((fourth - var ** 2) / n), (x.var().item(), var)
+    assert abs(x.var().item() - 1) > 0.1  # and not p_data's variance (1): the quantile changes what is sampled
+
+
+@pytest.mark.parametrize("q", [0, -0.5, 1.5, float("nan"), True, "0.9"])
+def test_rejection_refuses_a_bad_quantile(q):
+    with pytest.raises(ValueError, match="log_m_quantile"):
+        rejection_sample(_g(0), EXACT_LOGIT, 10, burn_in=100, log_m_quantile=q)

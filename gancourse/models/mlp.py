@@ -9,7 +9,7 @@ from torch import nn
 
 from .. import validation
 
-__all__ = ["MLP", "MLPGenerator", "MLPDiscriminator", "ACTIVATIONS"]
+__all__ = ["MLP", "MLPGenerator", "MLPDiscriminator", "FourierDiscriminator", "ACTIVATIONS"]
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -57,3 +57,40 @@ class MLPDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(validation.tensor("x", x, ndim=2, size={1: self.in_dim}, finite=False)).squeeze(-1)
+
+
+class FourierDiscriminator(nn.Module):
+    """D: x (B, in_dim) -> logits (B,), an MLP on x and random Fourier features sin(B x), cos(B x).
+
+    A plain MLP learns coarse functions first (its spectral bias): on the grid of 25 its logit hardly changes
+    between a mode's centre and 4 standard deviations out (0.2 units). Features at many frequencies let the MLP
+    see fine detail (Tancik et al. 2020, "Fourier features let networks learn high frequency functions"). Each
+    row of the fixed matrix B has a uniformly random direction and a length (angular frequency, radians per unit
+    of x) log-uniform in [f_min, f_max]: wavelengths from 2 pi / f_max to 2 pi / f_min. B is a buffer: saved with
+    the weights, moved with the module, never trained.
+
+    Args:
+        in_dim: the data's dimension. n_features: rows of B (the MLP sees in_dim + 2 n_features inputs).
+        f_min, f_max: the range of angular frequencies, 0 < f_min < f_max.
+        width, depth, act: the MLP's (see :class:`MLP`). seed: draws B (the weights follow torch's global seed,
+            as every model's do).
+    """
+
+    def __init__(self, in_dim: int = 2, n_features: int = 128, f_min: float = 0.3, f_max: float = 100.0,
+                 width: int = 128, depth: int = 2, act: str = "relu", seed: int = 0):
+        super().__init__()
+        self.in_dim = validation.positive_int("in_dim", in_dim)
+        n_features = validation.positive_int("n_features", n_features)
+        f_min = validation.positive("f_min", f_min)
+        f_max = validation.number("f_max", f_max, low=f_min, low_open=True)  # above f_min
+        gen = torch.Generator().manual_seed(validation.seed("seed", seed))
+        directions = torch.randn(n_features, self.in_dim, generator=gen)
+        directions = directions / directions.norm(dim=1, keepdim=True)
+        lengths = f_min * (f_max / f_min) ** torch.rand(n_features, 1, generator=gen)
+        self.register_buffer("B", directions * lengths)
+        self.net = MLP(self.in_dim + 2 * n_features, 1, width, depth, act)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = validation.tensor("x", x, ndim=2, size={1: self.in_dim}, finite=False)
+        phase = x @ self.B.to(x.dtype).T
+        return self.net(torch.cat([x, phase.sin(), phase.cos()], dim=1)).squeeze(-1)
