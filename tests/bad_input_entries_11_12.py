@@ -69,6 +69,7 @@ def _ema():
     return _EMA[0]
 
 
+E("EMA.weights", lambda **kw: trainers.EMA(decay=0.9).weights(**kw), {"steps": 3}, steps=INDEX)
 E("EMA.sample", lambda **kw: _ema()[0].sample(**kw), lambda: {"trainer": _ema()[1], "n": 3},
   trainer=[None, "G", 3, mlp_pair()[0]], n=COUNT, z=["x", pts(3).numpy(), torch.randn(3, 5), torch.randn(4, 2),
                                                    torch.randn(3, 2).long()])

@@ -73,3 +73,18 @@ def test_ema_needs_one_report_per_step_and_a_valid_decay():
     trainer = GANTrainer(*_players(), device="cpu", sync_every=2)
     with pytest.raises(ValueError, match="sync_every=1"):
         trainer.fit(gc.data.ring(), steps=2, batch_size=16, progress=False, callbacks=[EMA()])
+
+
+@pytest.mark.parametrize("start", [0, 2, 5])
+def test_ema_weights_give_the_average_as_a_weighted_sum_of_the_iterates(start):
+    trainer = GANTrainer(*_players(), device="cpu", seed=2)
+    ema = EMA(decay=0.7, start=start)
+    iterates = []
+    trainer.fit(gc.data.ring(), steps=6, batch_size=16, progress=False,
+                callbacks=[ema, lambda tr, logs: iterates.append(tr.G.net[0].weight.detach().double().clone())])
+    w = ema.weights(6)
+    assert w.shape == (6,) and w.dtype == torch.float64
+    assert bool((w[:start] == 0).all()) and abs(float(w.sum()) - 1) < 1e-12
+    expected = (w[:, None, None] * torch.stack(iterates)).sum(0)
+    assert torch.allclose(ema.model.module.net[0].weight.double(), expected, atol=1e-6)
+    assert float(EMA(decay=0.7, start=6).weights(6).sum()) == 0  # nothing averaged yet

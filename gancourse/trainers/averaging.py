@@ -54,6 +54,22 @@ class EMA(Callback):
             self.model = AveragedModel(trainer.G, multi_avg_fn=get_ema_multi_avg_fn(self.decay), use_buffers=True)
         self.model.update_parameters(trainer.G)
 
+    def weights(self, steps: int) -> torch.Tensor:
+        """The weight the average holds on G after each of training steps 1..``steps``: a float64 tensor of shape
+        (steps,), with the average after step ``steps`` equal to sum_t weights[t - 1] G_t (all zeros while it is empty).
+
+        The copy of G after step start + 1 keeps decay^(steps - start - 1), and each later step t gets
+        (1 - decay) decay^(steps - t); they sum to 1. Averaging a measurement of G with these weights compares G with
+        the EMA over the same iterates (lesson 11): an average of G's last few steps is a different window.
+        """
+        steps = validation.nonneg_int("steps", steps)
+        w = torch.zeros(steps, dtype=torch.float64)
+        n = steps - self.start
+        if n > 0:
+            w[self.start:] = (1 - self.decay) * self.decay ** torch.arange(n - 1, -1, -1, dtype=torch.float64)
+            w[self.start] = self.decay ** (n - 1)
+        return w
+
     @torch.no_grad()
     def sample(self, trainer, n: int, z: torch.Tensor | None = None) -> torch.Tensor:
         """n samples from the averaged G (eval mode), float32 on the CPU; noise from ``trainer.sample_z`` unless
