@@ -37,3 +37,14 @@ def test_fit_on_cuda_uses_amp_and_fused_adam(tmp_path):
     assert u.global_step == 120
     for a, b in zip(u.G.parameters(), t.G.parameters()):
         assert torch.equal(a, b) and a.device.type == "cuda"
+
+
+def test_ema_samples_from_noise_given_on_the_cpu():
+    # the averaged G lives on the GPU with the trainer's G; a CPU z (lesson 10's fixed noise) must be moved there
+    from gancourse.trainers import EMA
+    t = GANTrainer(MLPGenerator(z_dim=2, width=64), MLPDiscriminator(width=64), device="cuda", seed=0, sync_every=1)
+    ema = EMA(decay=0.9)
+    t.fit(toy.ring(), steps=3, batch_size=64, progress=False, callbacks=[ema])
+    z = torch.randn(5, 2)
+    out = ema.sample(t, 5, z)
+    assert out.device.type == "cpu" and out.shape == (5, 2)

@@ -15,7 +15,6 @@ import torch
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from .. import validation
-from ..contexts import eval_mode
 from .base import Callback
 from .gan import GANTrainer
 
@@ -81,6 +80,4 @@ class EMA(Callback):
             raise ValueError("the average is empty: fit the trainer with this callback first")
         n = validation.positive_int("n", n)
         z = trainer.sample_z(n) if z is None else trainer.check_noise(z, n)
-        with eval_mode(self.model.module), trainer.autocast():
-            out = self.model.module(z)
-        return out.float().cpu()
+        return trainer.infer(self.model.module, z, what="z")  # eval mode, z on the trainer's device, autocast
