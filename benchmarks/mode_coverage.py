@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import dataclasses
+import inspect
 import math
 import statistics
 import time
@@ -86,7 +87,8 @@ class Method:
         if self.drs is not None:
             which = "D refined"
             if "fourier" in self.drs:
-                ff = {"n_features": 128, "f_min": 0.3, "f_max": 100.0, "width": 128, "depth": 2, **self.drs["fourier"]}
+                ff = {name: p.default for name, p in inspect.signature(FourierDiscriminator).parameters.items()}
+                ff.update(self.drs["fourier"])  # the class's own defaults, overridden by the method's settings
                 which = (f"a fresh Fourier-feature D ({ff['n_features']} frequencies log-uniform in "
                          f"[{ff['f_min']:g}, {ff['f_max']:g}] rad per unit, ReLU {ff['depth']}x{ff['width']}) trained")
             log_m = ("log M the largest logit seen" if self.drs.get("quantile", 1.0) == 1.0 else
